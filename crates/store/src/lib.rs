@@ -1,0 +1,89 @@
+//! The storage boundary of Portcullis.
+//!
+//! [`Store`] is what the rest of the program sees of a database. There are two
+//! implementations, `portcullis-store-sqlite` (the embedded default for one
+//! office) and `portcullis-store-postgres` (a central deployment serving many
+//! offices), and one behaviour: the [`conformance`] stories run against both.
+//!
+//! Invariants every implementation keeps:
+//! - every row belongs to an office, and every read names the office it reads
+//!   from; a row of office B is never returned to a question about office A;
+//! - the audit log is append-only: there is no method that changes or removes
+//!   an audit entry;
+//! - the store never invents time or identifiers; callers pass them in.
+#![forbid(unsafe_code)]
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod error;
+mod model;
+
+use async_trait::async_trait;
+use portcullis_types::{OfficeId, PersonId};
+
+pub use error::StoreError;
+pub use model::{AuditEntry, AuditQuery, NewAuditEntry, NewOffice, NewPerson, Office, Person};
+
+/// Which backend a store is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Lower-case name, as in the `--db` URL scheme.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// The whole storage API. Object-safe so that the backend can be chosen at run
+/// time from the `--db` URL.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Answer a trivial query; used by `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Finish writes and close every connection. Later calls fail.
+    async fn close(&self);
+
+    // ---- offices ---------------------------------------------------------
+
+    /// Create an office. Fails with [`StoreError::Conflict`] if the id exists.
+    async fn create_office(&self, office: &NewOffice) -> Result<Office, StoreError>;
+
+    /// One office by id.
+    async fn office(&self, id: OfficeId) -> Result<Option<Office>, StoreError>;
+
+    /// Every office, oldest first. Only the central operator's views use this.
+    async fn list_offices(&self) -> Result<Vec<Office>, StoreError>;
+
+    // ---- people ----------------------------------------------------------
+
+    /// Add a person to an office. [`StoreError::NotFound`] if the office does
+    /// not exist; [`StoreError::Conflict`] if the id exists.
+    async fn add_person(&self, person: &NewPerson) -> Result<Person, StoreError>;
+
+    /// One person, only if they belong to `office`.
+    async fn person(&self, office: OfficeId, id: PersonId) -> Result<Option<Person>, StoreError>;
+
+    /// The people of one office, by name.
+    async fn list_people(&self, office: OfficeId) -> Result<Vec<Person>, StoreError>;
+
+    // ---- audit log (append-only) -----------------------------------------
+
+    /// Append an entry; the store assigns its sequence number.
+    async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError>;
+
+    /// Entries of one office, newest first.
+    async fn list_audit(&self, office: OfficeId, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+}
