@@ -1,2 +1,80 @@
-//! Placeholder.
+//! Portcullis use-cases.
+//!
+//! `app` is where the engines meet the store: it opens the database named by
+//! `--db`, owns the real clock and random source, and offers one method per
+//! thing a person can do ("create an office", "add a person"), each writing
+//! its audit entry. It knows nothing of HTTP or terminals; `web` and `cli`
+//! call it and render what it returns.
 #![forbid(unsafe_code)]
+
+mod db_url;
+mod demo;
+mod error;
+mod offices;
+mod system;
+
+use std::sync::Arc;
+
+use portcullis_store::Store;
+use portcullis_types::{Clock, Random};
+
+pub use db_url::{DbUrl, DbUrlError, default_data_dir};
+pub use demo::DEMO_OFFICE_NAME;
+pub use error::AppError;
+pub use offices::{Actor, OfficeSummary};
+pub use system::{OsRandom, SystemClock};
+
+/// The running application: a store plus the capabilities use-cases need.
+#[derive(Debug, Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+}
+
+impl App {
+    /// Open the database named by `url` (creating and migrating it when
+    /// needed) with the system clock and the OS random source.
+    pub async fn open(url: &DbUrl) -> Result<Self, AppError> {
+        let store = open_store(url).await?;
+        Ok(Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom)))
+    }
+
+    /// Assemble from parts; tests pass fakes here.
+    pub fn with_parts(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: Arc<dyn Random>) -> Self {
+        Self { store, clock, random }
+    }
+
+    /// The store, for use-cases in sibling modules and for tests.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    /// The random source.
+    pub fn random(&self) -> &dyn Random {
+        &*self.random
+    }
+
+    /// Whether the database answers; `/healthz` reports this.
+    pub async fn health(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Finish outstanding writes and close the database.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// Open the backend the URL names.
+pub async fn open_store(url: &DbUrl) -> Result<Arc<dyn Store>, AppError> {
+    Ok(match url {
+        DbUrl::Sqlite(path) => Arc::new(portcullis_store_sqlite::SqliteStore::open(path).await?),
+        DbUrl::Postgres(url) => Arc::new(portcullis_store_postgres::PgStore::connect(url).await?),
+    })
+}

@@ -10,20 +10,9 @@ use uuid::Uuid;
 use crate::{PgStore, decode, errors};
 
 /// `seq, office_id, at, actor, action, target, detail` as PostgreSQL returns them.
-type AuditRow = (
-    i64,
-    Uuid,
-    OffsetDateTime,
-    String,
-    String,
-    Option<String>,
-    String,
-);
+type AuditRow = (i64, Uuid, OffsetDateTime, String, String, Option<String>, String);
 
-pub(crate) async fn append(
-    store: &PgStore,
-    entry: &NewAuditEntry,
-) -> Result<AuditEntry, StoreError> {
+pub(crate) async fn append(store: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
     // The identity column hands out numbers atomically, and RETURNING reports
     // the one this statement got, so concurrent writers never share one.
     let seq: i64 = sqlx::query_scalar(
@@ -56,11 +45,7 @@ pub(crate) async fn append(
     })
 }
 
-pub(crate) async fn list(
-    store: &PgStore,
-    office: OfficeId,
-    query: &AuditQuery,
-) -> Result<Vec<AuditEntry>, StoreError> {
+pub(crate) async fn list(store: &PgStore, office: OfficeId, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
     // `seq < coalesce($2, max)` rather than `$2 IS NULL OR seq < $2` keeps the
     // condition a plain range, so paging deep into a long log still seeks in
     // the (office_id, seq) index.
@@ -79,9 +64,7 @@ pub(crate) async fn list(
     rows.into_iter().map(from_row).collect()
 }
 
-fn from_row(
-    (seq, office_id, at, actor, action, target, detail): AuditRow,
-) -> Result<AuditEntry, StoreError> {
+fn from_row((seq, office_id, at, actor, action, target, detail): AuditRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         seq,
         office_id: OfficeId::from_uuid(office_id),

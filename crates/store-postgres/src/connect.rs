@@ -38,17 +38,11 @@ fn settings(url: &str) -> Result<(PgConnectOptions, String), StoreError> {
 /// One connection outside any pool, within [`CONNECT_TIMEOUT`]. Doing this
 /// first matters: the pool retries a refused connection until its timeout and
 /// then reports only "timed out", losing the reason.
-async fn first_connection(
-    options: &PgConnectOptions,
-    location: &str,
-) -> Result<PgConnection, StoreError> {
+async fn first_connection(options: &PgConnectOptions, location: &str) -> Result<PgConnection, StoreError> {
     match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(options)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(errors::connect_failed(location, e)),
-        Err(_) => Err(errors::unavailable(
-            location,
-            "the server did not answer within 5 seconds",
-        )),
+        Err(_) => Err(errors::unavailable(location, "the server did not answer within 5 seconds")),
     }
 }
 
@@ -67,9 +61,7 @@ pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgStore, 
         tracing::debug!(error = %e, "closing the first connection failed");
     }
 
-    let mut pool = PgPoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(CONNECT_TIMEOUT);
+    let mut pool = PgPoolOptions::new().max_connections(MAX_CONNECTIONS).acquire_timeout(CONNECT_TIMEOUT);
     if let Some(schema) = &schema {
         // search_path is per session, so it is set on each new connection
         // before the pool hands it out; every unqualified table name then
@@ -78,18 +70,12 @@ pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<PgStore, 
         pool = pool.after_connect(move |conn, _meta| {
             let search_path = search_path.clone();
             Box::pin(async move {
-                sqlx::query("SELECT set_config('search_path', $1, false)")
-                    .bind(search_path)
-                    .execute(conn)
-                    .await?;
+                sqlx::query("SELECT set_config('search_path', $1, false)").bind(search_path).execute(conn).await?;
                 Ok(())
             })
         });
     }
-    let pool = pool
-        .connect_with(options)
-        .await
-        .map_err(|e| errors::connect_failed(&location, e))?;
+    let pool = pool.connect_with(options).await.map_err(|e| errors::connect_failed(&location, e))?;
 
     // The migrator holds a PostgreSQL advisory lock while it works, so app
     // servers starting together apply each migration once, one after another;

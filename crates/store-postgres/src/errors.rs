@@ -10,10 +10,7 @@ use sqlx::migrate::MigrateError;
 const INVALID_PASSWORD: &str = "28P01";
 
 pub(crate) fn unavailable(location: &str, reason: impl Into<String>) -> StoreError {
-    StoreError::Unavailable {
-        location: location.to_owned(),
-        reason: reason.into(),
-    }
+    StoreError::Unavailable { location: location.to_owned(), reason: reason.into() }
 }
 
 /// Connecting (or preparing the schema on first connection) failed.

@@ -24,8 +24,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use portcullis_store::{
-    AuditEntry, AuditQuery, Backend, NewAuditEntry, NewOffice, NewPerson, Office, Person, Store,
-    StoreError,
+    AuditEntry, AuditQuery, Backend, NewAuditEntry, NewOffice, NewPerson, Office, Person, Store, StoreError,
 };
 use portcullis_types::{OfficeId, PersonId};
 use sqlx::PgPool;
@@ -85,11 +84,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(drop)
-            .map_err(|e| errors::query_failed(&self.location, e))
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop).map_err(|e| errors::query_failed(&self.location, e))
     }
 
     async fn close(&self) {
@@ -126,11 +121,7 @@ impl Store for PgStore {
         audit::append(self, entry).await
     }
 
-    async fn list_audit(
-        &self,
-        office: OfficeId,
-        query: &AuditQuery,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    async fn list_audit(&self, office: OfficeId, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         audit::list(self, office, query).await
     }
 }

@@ -16,11 +16,7 @@ pub(crate) fn describe(options: &PgConnectOptions) -> String {
             let host = options.get_host();
             // An IPv6 address needs brackets to be read back as one (the
             // parser keeps them when the URL had them).
-            let host = if host.contains(':') && !host.starts_with('[') {
-                format!("[{host}]")
-            } else {
-                host.to_owned()
-            };
+            let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
             format!("postgres://{user}@{host}:{}/{database}", options.get_port())
         }
     }
@@ -29,16 +25,8 @@ pub(crate) fn describe(options: &PgConnectOptions) -> String {
 /// What to call a URL that did not parse: its scheme only, since anything
 /// after it might be a password.
 pub(crate) fn unreadable(url: &str) -> String {
-    let scheme = url
-        .trim()
-        .split_once("://")
-        .map(|(scheme, _)| scheme)
-        .unwrap_or_default();
-    if !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '+')
-    {
+    let scheme = url.trim().split_once("://").map(|(scheme, _)| scheme).unwrap_or_default();
+    if !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+') {
         format!("{scheme}://…")
     } else {
         "the PostgreSQL URL given".to_owned()
@@ -63,18 +51,12 @@ mod tests {
             parsed("postgres://app@10.0.0.5/portcullis?password=s3cret"),
             "postgres://app@10.0.0.5:5432/portcullis"
         );
-        assert_eq!(
-            parsed("postgresql://app:p%40ss@[::1]:5432/db"),
-            "postgres://app@[::1]:5432/db"
-        );
+        assert_eq!(parsed("postgresql://app:p%40ss@[::1]:5432/db"), "postgres://app@[::1]:5432/db");
     }
 
     #[test]
     fn an_unreadable_url_shows_only_its_scheme() {
-        assert_eq!(
-            unreadable("postgres://app:s3cret@host:notaport/db"),
-            "postgres://…"
-        );
+        assert_eq!(unreadable("postgres://app:s3cret@host:notaport/db"), "postgres://…");
         assert_eq!(unreadable("app:s3cret@host"), "the PostgreSQL URL given");
     }
 }

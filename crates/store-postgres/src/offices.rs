@@ -26,30 +26,23 @@ pub(crate) async fn create(store: &PgStore, office: &NewOffice) -> Result<Office
                 errors::query_failed(&store.location, e)
             }
         })?;
-    Ok(Office {
-        id: office.id,
-        name: office.name.clone(),
-        created_at: office.created_at,
-        demo: office.demo,
-    })
+    Ok(Office { id: office.id, name: office.name.clone(), created_at: office.created_at, demo: office.demo })
 }
 
 pub(crate) async fn get(store: &PgStore, id: OfficeId) -> Result<Option<Office>, StoreError> {
-    let row: Option<OfficeRow> =
-        sqlx::query_as("SELECT id, name, created_at, demo FROM offices WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(&store.pool)
-            .await
-            .map_err(|e| errors::query_failed(&store.location, e))?;
+    let row: Option<OfficeRow> = sqlx::query_as("SELECT id, name, created_at, demo FROM offices WHERE id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(&store.pool)
+        .await
+        .map_err(|e| errors::query_failed(&store.location, e))?;
     row.map(from_row).transpose()
 }
 
 pub(crate) async fn list(store: &PgStore) -> Result<Vec<Office>, StoreError> {
-    let rows: Vec<OfficeRow> =
-        sqlx::query_as("SELECT id, name, created_at, demo FROM offices ORDER BY created_at, id")
-            .fetch_all(&store.pool)
-            .await
-            .map_err(|e| errors::query_failed(&store.location, e))?;
+    let rows: Vec<OfficeRow> = sqlx::query_as("SELECT id, name, created_at, demo FROM offices ORDER BY created_at, id")
+        .fetch_all(&store.pool)
+        .await
+        .map_err(|e| errors::query_failed(&store.location, e))?;
     rows.into_iter().map(from_row).collect()
 }
 

@@ -14,26 +14,24 @@ type PersonRow = (Uuid, Uuid, String, Option<String>, String, OffsetDateTime);
 pub(crate) async fn add(store: &PgStore, person: &NewPerson) -> Result<Person, StoreError> {
     // One statement: the foreign key answers "does the office exist" in the
     // same step as the insert, so there is no window between check and write.
-    sqlx::query(
-        "INSERT INTO people (id, office_id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(person.id.as_uuid())
-    .bind(person.office_id.as_uuid())
-    .bind(person.name.as_str())
-    .bind(person.email.as_ref().map(Email::as_str))
-    .bind(person.role.as_str())
-    .bind(person.created_at.to_datetime())
-    .execute(&store.pool)
-    .await
-    .map_err(|e| {
-        if errors::is_violation(&e, ErrorKind::ForeignKeyViolation) {
-            StoreError::NotFound(format!("office {}", person.office_id))
-        } else if errors::is_violation(&e, ErrorKind::UniqueViolation) {
-            StoreError::Conflict(format!("person {}", person.id))
-        } else {
-            errors::query_failed(&store.location, e)
-        }
-    })?;
+    sqlx::query("INSERT INTO people (id, office_id, name, email, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(person.id.as_uuid())
+        .bind(person.office_id.as_uuid())
+        .bind(person.name.as_str())
+        .bind(person.email.as_ref().map(Email::as_str))
+        .bind(person.role.as_str())
+        .bind(person.created_at.to_datetime())
+        .execute(&store.pool)
+        .await
+        .map_err(|e| {
+            if errors::is_violation(&e, ErrorKind::ForeignKeyViolation) {
+                StoreError::NotFound(format!("office {}", person.office_id))
+            } else if errors::is_violation(&e, ErrorKind::UniqueViolation) {
+                StoreError::Conflict(format!("person {}", person.id))
+            } else {
+                errors::query_failed(&store.location, e)
+            }
+        })?;
     Ok(Person {
         id: person.id,
         office_id: person.office_id,
@@ -44,11 +42,7 @@ pub(crate) async fn add(store: &PgStore, person: &NewPerson) -> Result<Person, S
     })
 }
 
-pub(crate) async fn get(
-    store: &PgStore,
-    office: OfficeId,
-    id: PersonId,
-) -> Result<Option<Person>, StoreError> {
+pub(crate) async fn get(store: &PgStore, office: OfficeId, id: PersonId) -> Result<Option<Person>, StoreError> {
     let row: Option<PersonRow> = sqlx::query_as(
         "SELECT id, office_id, name, email, role, created_at FROM people WHERE office_id = $1 AND id = $2",
     )
@@ -74,16 +68,12 @@ pub(crate) async fn list(store: &PgStore, office: OfficeId) -> Result<Vec<Person
     rows.into_iter().map(from_row).collect()
 }
 
-fn from_row(
-    (id, office_id, name, email, role, created_at): PersonRow,
-) -> Result<Person, StoreError> {
+fn from_row((id, office_id, name, email, role, created_at): PersonRow) -> Result<Person, StoreError> {
     Ok(Person {
         id: PersonId::from_uuid(id),
         office_id: OfficeId::from_uuid(office_id),
         name: decode::text("people.name", &name, PersonName::new)?,
-        email: email
-            .map(|e| decode::text("people.email", &e, Email::new))
-            .transpose()?,
+        email: email.map(|e| decode::text("people.email", &e, Email::new)).transpose()?,
         role: decode::parse("people.role", &role)?,
         created_at: decode::timestamp("people.created_at", created_at)?,
     })

@@ -21,9 +21,7 @@ impl SchemaName {
             && raw.len() <= MAX_IDENTIFIER_BYTES
             && !raw.starts_with("pg_")
             && !raw.starts_with(|c: char| c.is_ascii_digit())
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if valid {
             Ok(Self(raw.to_owned()))
         } else {
@@ -46,18 +44,11 @@ impl SchemaName {
 /// `CREATE SCHEMA IF NOT EXISTS`, tolerating another server doing the same at
 /// the same moment: PostgreSQL can then report the name as taken
 /// (duplicate_schema, or unique_violation on pg_namespace) even with IF NOT EXISTS.
-pub(crate) async fn create(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn create(conn: &mut PgConnection, schema: &SchemaName) -> Result<(), sqlx::Error> {
     let sql = format!("CREATE SCHEMA IF NOT EXISTS {}", schema.quoted());
     match sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await {
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(db))
-            if matches!(db.code().as_deref(), Some("42P06" | "23505")) =>
-        {
-            Ok(())
-        }
+        Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P06" | "23505")) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -65,10 +56,7 @@ pub(crate) async fn create(
 /// `DROP SCHEMA … CASCADE`: the schema and everything in it.
 pub(crate) async fn drop(conn: &mut PgConnection, schema: &SchemaName) -> Result<(), sqlx::Error> {
     let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted());
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(conn).await.map(|_| ())
 }
 
 #[cfg(test)]
@@ -78,15 +66,7 @@ mod tests {
     #[test]
     fn only_plain_identifiers_are_accepted() {
         assert!(SchemaName::new("db", "portcullis_test_0a1b").is_ok());
-        for bad in [
-            "",
-            "Upper",
-            "semi;colon",
-            "quote\"d",
-            "9lives",
-            "pg_catalog",
-            &"x".repeat(64),
-        ] {
+        for bad in ["", "Upper", "semi;colon", "quote\"d", "9lives", "pg_catalog", &"x".repeat(64)] {
             assert!(SchemaName::new("db", bad).is_err(), "{bad:?} was accepted");
         }
     }

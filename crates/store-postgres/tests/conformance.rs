@@ -3,13 +3,7 @@
 
 // Test code: a broken assumption should stop the test loudly, and what a
 // test prints is for the person reading its output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, clippy::indexing_slicing)]
 
 mod support;
 
@@ -28,9 +22,7 @@ struct PgHarness {
 #[async_trait]
 impl Harness for PgHarness {
     async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
-        Ok(Arc::new(
-            PgStore::connect_in_schema(&self.url, &self.schema).await?,
-        ))
+        Ok(Arc::new(PgStore::connect_in_schema(&self.url, &self.schema).await?))
     }
 
     async fn cleanup(&self) {
@@ -43,10 +35,7 @@ impl Harness for PgHarness {
 async fn harness() -> Option<Box<dyn Harness>> {
     let story = support::current_test();
     let url = support::server_url(&format!("conformance story {story}"))?;
-    Some(Box::new(PgHarness {
-        url,
-        schema: support::fresh_schema(),
-    }))
+    Some(Box::new(PgHarness { url, schema: support::fresh_schema() }))
 }
 
 portcullis_store::conformance_tests!(harness);

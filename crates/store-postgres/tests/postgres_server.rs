@@ -5,13 +5,7 @@
 
 // Test code: a broken assumption should stop the test loudly, and what a
 // test prints is for the person reading its output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, clippy::indexing_slicing)]
 
 mod support;
 
@@ -36,31 +30,19 @@ async fn connect_quickly(url: &str) -> Result<PgStore, StoreError> {
     let outcome = tokio::time::timeout(Duration::from_secs(10), PgStore::connect(url))
         .await
         .unwrap_or_else(|_| panic!("connecting to {url} took more than 10 seconds"));
-    eprintln!(
-        "{:?}: {:?}",
-        started.elapsed(),
-        outcome.as_ref().err().map(ToString::to_string)
-    );
+    eprintln!("{:?}: {:?}", started.elapsed(), outcome.as_ref().err().map(ToString::to_string));
     outcome
 }
 
 fn assert_unavailable_without_password(err: &StoreError, expected_location: &str) {
-    let StoreError::Unavailable { location, reason } = err else {
-        panic!("expected Unavailable, got {err:?}")
-    };
+    let StoreError::Unavailable { location, reason } = err else { panic!("expected Unavailable, got {err:?}") };
     assert_eq!(location, expected_location);
     assert!(!reason.is_empty());
     let message = err.to_string();
     assert!(!message.contains(PASSWORD), "password shown in: {message}");
-    assert!(
-        !format!("{err:?}").contains(PASSWORD),
-        "password in debug output: {err:?}"
-    );
+    assert!(!format!("{err:?}").contains(PASSWORD), "password in debug output: {err:?}");
     for debug_marker in ["Os {", "kind:", "Error {"] {
-        assert!(
-            !message.contains(debug_marker),
-            "debug output in: {message}"
-        );
+        assert!(!message.contains(debug_marker), "debug output in: {message}");
     }
 }
 
@@ -69,10 +51,7 @@ async fn a_wrong_port_fails_fast_without_showing_the_password() {
     let url = format!("postgres://postgres:{PASSWORD}@127.0.0.1:1/test");
     let err = connect_quickly(&url).await.unwrap_err();
     assert_unavailable_without_password(&err, "postgres://postgres@127.0.0.1:1/test");
-    assert!(
-        err.to_string().contains("nothing is accepting connections"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("nothing is accepting connections"), "{err}");
 }
 
 #[tokio::test]
@@ -94,10 +73,7 @@ async fn an_unreadable_url_is_refused_without_showing_the_password() {
 async fn an_unknown_host_fails_fast_without_showing_the_password() {
     let url = format!("postgres://app:{PASSWORD}@no-such-host.invalid:5432/portcullis");
     let err = connect_quickly(&url).await.unwrap_err();
-    assert_unavailable_without_password(
-        &err,
-        "postgres://app@no-such-host.invalid:5432/portcullis",
-    );
+    assert_unavailable_without_password(&err, "postgres://app@no-such-host.invalid:5432/portcullis");
 }
 
 #[tokio::test]
@@ -108,18 +84,11 @@ async fn a_missing_database_is_named_in_the_reason() {
     let (server, _database) = url.split('?').next().unwrap().rsplit_once('/').unwrap();
     let url = format!("{server}/portcullis_no_such_database");
     let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-    let (user, host, port) = (
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-    );
+    let (user, host, port) = (options.get_username(), options.get_host(), options.get_port());
     let location = format!("postgres://{user}@{host}:{port}/portcullis_no_such_database");
     let err = connect_quickly(&url).await.unwrap_err();
     assert_unavailable_without_password(&err, &location);
-    assert!(
-        err.to_string().contains("portcullis_no_such_database"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("portcullis_no_such_database"), "{err}");
 }
 
 fn office_fixture() -> NewOffice {
@@ -134,11 +103,7 @@ fn office_fixture() -> NewOffice {
 /// A raw connection inside `schema`, as someone with psql would have.
 async fn raw_connection(url: &str, schema: &str) -> PgConnection {
     let mut conn = PgConnection::connect(url).await.unwrap();
-    sqlx::query("SELECT set_config('search_path', $1, false)")
-        .bind(schema)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::query("SELECT set_config('search_path', $1, false)").bind(schema).execute(&mut conn).await.unwrap();
     conn
 }
 
@@ -161,21 +126,12 @@ async fn the_database_refuses_to_change_or_remove_audit_entries() {
     store.append_audit(&entry).await.unwrap();
 
     let mut raw = raw_connection(&url, &schema).await;
-    for sql in [
-        "UPDATE audit_log SET detail = 'rewritten'",
-        "DELETE FROM audit_log",
-        "TRUNCATE audit_log",
-    ] {
+    for sql in ["UPDATE audit_log SET detail = 'rewritten'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
         let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
-        assert!(
-            err.to_string().contains("the audit log is append-only"),
-            "{sql}: {err}"
-        );
+        assert!(err.to_string().contains("the audit log is append-only"), "{sql}: {err}");
     }
-    let kept: (i64, String) = sqlx::query_as("SELECT count(*), max(detail) FROM audit_log")
-        .fetch_one(&mut raw)
-        .await
-        .unwrap();
+    let kept: (i64, String) =
+        sqlx::query_as("SELECT count(*), max(detail) FROM audit_log").fetch_one(&mut raw).await.unwrap();
     assert_eq!(kept, (1, "original".to_owned()));
     raw.close().await.unwrap();
     store.close().await;
@@ -199,15 +155,12 @@ async fn servers_starting_together_apply_migrations_once() {
         stores.push(start.await.unwrap().expect("every server starts"));
     }
     let mut raw = raw_connection(&url, &schema).await;
-    let (applied, failed): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE NOT success) FROM _sqlx_migrations",
-    )
-    .fetch_one(&mut raw)
-    .await
-    .unwrap();
-    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .count();
+    let (applied, failed): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(*) FILTER (WHERE NOT success) FROM _sqlx_migrations")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
     assert_eq!((applied, failed), (i64::try_from(files).unwrap(), 0));
     raw.close().await.unwrap();
 
@@ -230,13 +183,7 @@ async fn separate_schemas_are_separate_instances() {
     let second = PgStore::connect_in_schema(&url, &b).await.unwrap();
     let office = first.create_office(&office_fixture()).await.unwrap();
     assert_eq!(second.list_offices().await.unwrap(), vec![]);
-    assert!(
-        second
-            .list_audit(office.id, &AuditQuery::default())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(second.list_audit(office.id, &AuditQuery::default()).await.unwrap().is_empty());
     // Same id in the other schema is no conflict: nothing is shared.
     second.create_office(&office_fixture()).await.unwrap();
     first.close().await;
@@ -247,12 +194,9 @@ async fn separate_schemas_are_separate_instances() {
 
 #[tokio::test]
 async fn a_schema_name_that_is_not_a_plain_identifier_is_refused() {
-    let err = PgStore::connect_in_schema(
-        "postgres://postgres@127.0.0.1:1/test",
-        "x\"; DROP SCHEMA public; --",
-    )
-    .await
-    .unwrap_err();
+    let err = PgStore::connect_in_schema("postgres://postgres@127.0.0.1:1/test", "x\"; DROP SCHEMA public; --")
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     assert!(err.to_string().contains("cannot be a schema name"), "{err}");
 }

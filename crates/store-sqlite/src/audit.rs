@@ -10,10 +10,7 @@ use crate::{SqliteStore, decode, errors};
 /// `seq, office_id, at, actor, action, target, detail` as SQLite returns them.
 type AuditRow = (i64, String, i64, String, String, Option<String>, String);
 
-pub(crate) async fn append(
-    store: &SqliteStore,
-    entry: &NewAuditEntry,
-) -> Result<AuditEntry, StoreError> {
+pub(crate) async fn append(store: &SqliteStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
     // RETURNING gives the sequence number from the same statement, so
     // concurrent writers can never be told each other's number.
     let seq: i64 = sqlx::query_scalar(
@@ -69,9 +66,7 @@ pub(crate) async fn list(
     rows.into_iter().map(from_row).collect()
 }
 
-fn from_row(
-    (seq, office_id, at, actor, action, target, detail): AuditRow,
-) -> Result<AuditEntry, StoreError> {
+fn from_row((seq, office_id, at, actor, action, target, detail): AuditRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         seq,
         office_id: decode::parse("audit_log.office_id", &office_id)?,

@@ -46,10 +46,7 @@ mod tests {
     #[test]
     fn bad_values_name_their_column() {
         let err = parse::<OfficeId>("offices.id", "not-a-uuid").unwrap_err();
-        assert!(
-            matches!(&err, StoreError::Corrupt(m) if m.starts_with("offices.id:")),
-            "{err:?}"
-        );
+        assert!(matches!(&err, StoreError::Corrupt(m) if m.starts_with("offices.id:")), "{err:?}");
         assert!(parse::<Role>("people.role", "emperor").is_err());
         assert!(text("offices.name", "  ", OfficeName::new).is_err());
         assert!(timestamp("audit_log.at", -1).is_err());

@@ -20,10 +20,7 @@ const SQLITE_NOTADB: i32 = 26;
 
 /// The file or its folder could not be prepared before SQLite opened it.
 pub(crate) fn file_unavailable(location: &str, e: &io::Error) -> StoreError {
-    StoreError::Unavailable {
-        location: location.to_owned(),
-        reason: io_reason(e),
-    }
+    StoreError::Unavailable { location: location.to_owned(), reason: io_reason(e) }
 }
 
 /// Opening the database (connecting, setting pragmas) failed.
@@ -34,10 +31,7 @@ pub(crate) fn open_failed(location: &str, e: sqlx::Error) -> StoreError {
         sqlx::Error::PoolTimedOut => "the database did not answer in time".to_owned(),
         other => other.to_string(),
     };
-    StoreError::Unavailable {
-        location: location.to_owned(),
-        reason,
-    }
+    StoreError::Unavailable { location: location.to_owned(), reason }
 }
 
 /// Applying the embedded migrations failed.
@@ -49,18 +43,14 @@ pub(crate) fn migration_failed(e: &MigrateError) -> StoreError {
 /// the caller, who knows which row was meant.
 pub(crate) fn query_failed(location: &str, e: sqlx::Error) -> StoreError {
     match e {
-        sqlx::Error::PoolClosed => StoreError::Unavailable {
-            location: location.to_owned(),
-            reason: "the store has been closed".to_owned(),
-        },
+        sqlx::Error::PoolClosed => {
+            StoreError::Unavailable { location: location.to_owned(), reason: "the store has been closed".to_owned() }
+        }
         sqlx::Error::PoolTimedOut => StoreError::Unavailable {
             location: location.to_owned(),
             reason: "the database was too busy to answer in time".to_owned(),
         },
-        sqlx::Error::Io(io) => StoreError::Unavailable {
-            location: location.to_owned(),
-            reason: io_reason(&io),
-        },
+        sqlx::Error::Io(io) => StoreError::Unavailable { location: location.to_owned(), reason: io_reason(&io) },
         sqlx::Error::ColumnDecode { index, source } => {
             StoreError::Corrupt(format!("column {index} could not be read: {source}"))
         }
@@ -68,12 +58,8 @@ pub(crate) fn query_failed(location: &str, e: sqlx::Error) -> StoreError {
         sqlx::Error::Database(db) => {
             let primary = primary_code(db.code().as_deref());
             match primary {
-                Some(SQLITE_CORRUPT | SQLITE_NOTADB) => {
-                    StoreError::Corrupt(db.message().to_owned())
-                }
-                Some(code) => {
-                    StoreError::Database(sqlite_reason(Some(&code.to_string()), db.message()))
-                }
+                Some(SQLITE_CORRUPT | SQLITE_NOTADB) => StoreError::Corrupt(db.message().to_owned()),
+                Some(code) => StoreError::Database(sqlite_reason(Some(&code.to_string()), db.message())),
                 None => StoreError::Database(db.message().to_owned()),
             }
         }
@@ -118,9 +104,7 @@ fn io_reason(e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => {
             "permission denied: Portcullis may not create or write files there".to_owned()
         }
-        io::ErrorKind::NotFound => {
-            "a folder on the path does not exist and could not be created".to_owned()
-        }
+        io::ErrorKind::NotFound => "a folder on the path does not exist and could not be created".to_owned(),
         io::ErrorKind::NotADirectory | io::ErrorKind::AlreadyExists => {
             "part of the path is a file where a folder is needed".to_owned()
         }
@@ -140,10 +124,7 @@ mod tests {
     fn extended_codes_are_explained_by_their_primary_code() {
         // 1038 is SQLITE_CANTOPEN_ISDIR.
         assert!(sqlite_reason(Some("1038"), "unable to open").contains("cannot be opened"));
-        assert_eq!(
-            sqlite_reason(Some("1"), "no such table: x"),
-            "SQLite said: no such table: x"
-        );
+        assert_eq!(sqlite_reason(Some("1"), "no such table: x"), "SQLite said: no such table: x");
     }
 
     #[test]

@@ -22,8 +22,7 @@ use std::path::Path;
 
 use async_trait::async_trait;
 use portcullis_store::{
-    AuditEntry, AuditQuery, Backend, NewAuditEntry, NewOffice, NewPerson, Office, Person, Store,
-    StoreError,
+    AuditEntry, AuditQuery, Backend, NewAuditEntry, NewOffice, NewPerson, Office, Person, Store, StoreError,
 };
 use portcullis_types::{OfficeId, PersonId};
 use sqlx::SqlitePool;
@@ -116,11 +115,7 @@ impl Store for SqliteStore {
         audit::append(self, entry).await
     }
 
-    async fn list_audit(
-        &self,
-        office: OfficeId,
-        query: &AuditQuery,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    async fn list_audit(&self, office: OfficeId, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         audit::list(self, office, query).await
     }
 }

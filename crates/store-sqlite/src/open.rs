@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use portcullis_store::StoreError;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::{SqliteStore, errors};
 
@@ -31,9 +29,7 @@ const READERS: u32 = 4;
 
 pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     let location = path.display().to_string();
-    prepare_file(path)
-        .await
-        .map_err(|e| errors::file_unavailable(&location, &e))?;
+    prepare_file(path).await.map_err(|e| errors::file_unavailable(&location, &e))?;
 
     let options = connect_options(path);
 
@@ -41,12 +37,8 @@ pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     // pool of one connection queues writers in-process instead of letting
     // them race for the file lock, so a burst of writes cannot fail with
     // SQLITE_BUSY; busy_timeout still covers other processes (the CLI).
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .acquire_timeout(WRITE_QUEUE_TIMEOUT);
-    let writer = connect(writer, options.clone())
-        .await
-        .map_err(|e| errors::open_failed(&location, e))?;
+    let writer = SqlitePoolOptions::new().max_connections(1).acquire_timeout(WRITE_QUEUE_TIMEOUT);
+    let writer = connect(writer, options.clone()).await.map_err(|e| errors::open_failed(&location, e))?;
 
     if let Err(e) = migrate(&writer, &location).await {
         writer.close().await;
@@ -55,9 +47,7 @@ pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
 
     // query_only makes a stray write on a reader fail loudly rather than
     // contend with the writer.
-    let reader = SqlitePoolOptions::new()
-        .max_connections(READERS)
-        .acquire_timeout(READ_QUEUE_TIMEOUT);
+    let reader = SqlitePoolOptions::new().max_connections(READERS).acquire_timeout(READ_QUEUE_TIMEOUT);
     let reader = match connect(reader, options.pragma("query_only", "ON")).await {
         Ok(reader) => reader,
         Err(e) => {
@@ -67,11 +57,7 @@ pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
     };
 
     tracing::info!(%location, "opened the SQLite database");
-    Ok(SqliteStore {
-        writer,
-        reader,
-        location,
-    })
+    Ok(SqliteStore { writer, reader, location })
 }
 
 /// Open a pool, retrying briefly while the file is busy.
@@ -79,10 +65,7 @@ pub(crate) async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
 /// Switching a new file into WAL mode needs an exclusive lock that SQLite
 /// does not wait for (busy_timeout does not apply), so a program opening a
 /// fresh file while another is creating it can be told "busy" at once.
-async fn connect(
-    pool: SqlitePoolOptions,
-    options: SqliteConnectOptions,
-) -> Result<SqlitePool, sqlx::Error> {
+async fn connect(pool: SqlitePoolOptions, options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
     let deadline = Instant::now() + BUSY_TIMEOUT;
     let mut pause = Duration::from_millis(10);
     loop {
@@ -105,20 +88,12 @@ async fn connect(
 /// what is applied: the second program waits (up to the busy timeout), then
 /// finds the work done. The migrator's own transactions nest as savepoints.
 async fn migrate(writer: &SqlitePool, location: &str) -> Result<(), StoreError> {
-    let mut tx = writer
-        .begin_with("BEGIN IMMEDIATE")
-        .await
-        .map_err(|e| errors::open_failed(location, e))?;
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(|e| errors::open_failed(location, e))?;
     // `run_direct` rather than `run`: `run(&mut *tx)` trips SQLx's
     // higher-ranked `Acquire` bound and makes this future not `Send`
     // (launchbadge/sqlx#2016); `run_direct` exists for exactly this.
-    MIGRATOR
-        .run_direct(None, &mut *tx, false)
-        .await
-        .map_err(|e| errors::migration_failed(&e))?;
-    tx.commit()
-        .await
-        .map_err(|e| errors::open_failed(location, e))
+    MIGRATOR.run_direct(None, &mut *tx, false).await.map_err(|e| errors::migration_failed(&e))?;
+    tx.commit().await.map_err(|e| errors::open_failed(location, e))
 }
 
 /// Settings applied to every connection as it opens.
@@ -178,16 +153,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = open(&dir.path().join("p.db")).await.unwrap();
         for pool in [&store.writer, &store.reader] {
-            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-                .fetch_one(pool)
-                .await
-                .unwrap();
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.unwrap();
             assert_eq!(mode, "wal");
-            assert_eq!(
-                number(pool, "PRAGMA synchronous").await,
-                2,
-                "synchronous should be FULL (2)"
-            );
+            assert_eq!(number(pool, "PRAGMA synchronous").await, 2, "synchronous should be FULL (2)");
             assert_eq!(number(pool, "PRAGMA foreign_keys").await, 1);
             assert_eq!(number(pool, "PRAGMA busy_timeout").await, 5000);
         }

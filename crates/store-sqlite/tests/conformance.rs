@@ -3,13 +3,7 @@
 
 // Test code: a broken assumption should stop the test loudly, and what a
 // test prints is for the person reading its output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -41,10 +35,7 @@ async fn harness() -> Option<Box<dyn Harness>> {
     let dir = tempfile::tempdir().expect("create a temporary folder");
     // A sub-folder that does not exist yet, as on a first run.
     let path = dir.path().join("data").join("portcullis.db");
-    Some(Box::new(SqliteHarness {
-        dir: Mutex::new(Some(dir)),
-        path,
-    }))
+    Some(Box::new(SqliteHarness { dir: Mutex::new(Some(dir)), path }))
 }
 
 portcullis_store::conformance_tests!(harness);

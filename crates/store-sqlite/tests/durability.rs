@@ -7,13 +7,7 @@
 
 // Test code: a broken assumption should stop the test loudly, and what a
 // test prints is for the person reading its output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, clippy::indexing_slicing)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -35,21 +29,11 @@ async fn durability_child_writer() {
     let Ok(path) = std::env::var(CHILD_DB) else {
         return;
     };
-    let store = SqliteStore::open(std::path::Path::new(&path))
-        .await
-        .unwrap();
+    let store = SqliteStore::open(std::path::Path::new(&path)).await.unwrap();
     let t = Timestamp::from_unix_micros(1_764_063_000_000_000).unwrap();
     let office = OfficeId::generate(&SeqRandom::new(3));
     let name = OfficeName::new("Durable office").unwrap();
-    store
-        .create_office(&NewOffice {
-            id: office,
-            name,
-            created_at: t,
-            demo: false,
-        })
-        .await
-        .unwrap();
+    store.create_office(&NewOffice { id: office, name, created_at: t, demo: false }).await.unwrap();
     println!("OFFICE {office}");
     // Bounded, and println! fails once the parent has gone, so an orphaned
     // child cannot write for ever.
@@ -73,13 +57,7 @@ fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("portcullis.db");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "durability_child_writer",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["durability_child_writer", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_DB, &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -105,28 +83,15 @@ fn acknowledged_writes_survive_sigkill() {
     // std's Child::kill sends SIGKILL on Unix.
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(
-        acked.len(),
-        ACKS_BEFORE_KILL,
-        "the child stopped early or was too slow"
-    );
+    assert_eq!(acked.len(), ACKS_BEFORE_KILL, "the child stopped early or was too slow");
     let office = office.expect("the child reported its office");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = SqliteStore::open(&path).await.unwrap();
         assert_eq!(store.integrity_check().await.unwrap(), "ok");
-        let all = AuditQuery {
-            limit: AuditQuery::MAX_LIMIT,
-            ..AuditQuery::default()
-        };
-        let stored: Vec<i64> = store
-            .list_audit(office, &all)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| e.seq)
-            .collect();
+        let all = AuditQuery { limit: AuditQuery::MAX_LIMIT, ..AuditQuery::default() };
+        let stored: Vec<i64> = store.list_audit(office, &all).await.unwrap().iter().map(|e| e.seq).collect();
         for seq in &acked {
             assert!(stored.contains(seq), "acknowledged entry {seq} was lost");
         }

@@ -4,13 +4,7 @@
 
 // Test code: a broken assumption should stop the test loudly, and what a
 // test prints is for the person reading its output.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::print_stderr,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, clippy::indexing_slicing)]
 
 use std::path::Path;
 
@@ -29,10 +23,7 @@ fn assert_plain_unavailable(err: &StoreError, path: &Path) {
     let message = err.to_string();
     eprintln!("{message}");
     for debug_marker in ["Os {", "kind:", "Custom {", "Error {", "code: "] {
-        assert!(
-            !message.contains(debug_marker),
-            "debug output in: {message}"
-        );
+        assert!(!message.contains(debug_marker), "debug output in: {message}");
     }
 }
 
@@ -53,11 +44,7 @@ async fn a_path_under_a_regular_file_is_unavailable_with_a_plain_reason() {
     let path = file.join("data").join("portcullis.db");
     let err = SqliteStore::open(&path).await.unwrap_err();
     assert_plain_unavailable(&err, &path);
-    assert!(
-        err.to_string()
-            .contains("is a file where a folder is needed"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("is a file where a folder is needed"), "{err}");
 }
 
 #[tokio::test]
@@ -71,18 +58,10 @@ async fn a_folder_is_not_a_database() {
 async fn a_file_that_is_not_a_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("letter.db");
-    std::fs::write(
-        &path,
-        "Dear constituent, this is a letter and not a database. ".repeat(100),
-    )
-    .unwrap();
+    std::fs::write(&path, "Dear constituent, this is a letter and not a database. ".repeat(100)).unwrap();
     let err = SqliteStore::open(&path).await.unwrap_err();
     assert_plain_unavailable(&err, &path);
-    assert!(
-        err.to_string()
-            .contains("not a Portcullis (SQLite) database"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("not a Portcullis (SQLite) database"), "{err}");
 }
 
 #[tokio::test]
@@ -95,13 +74,8 @@ async fn a_new_database_is_sound_and_in_wal_mode() {
 
     // journal_mode=WAL is recorded in the file itself, so a fresh connection
     // that asks for nothing still sees it.
-    let mut raw = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
-        .await
-        .unwrap();
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut raw)
-        .await
-        .unwrap();
+    let mut raw = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut raw).await.unwrap();
     assert_eq!(mode, "wal");
     raw.close().await.unwrap();
 }
@@ -114,12 +88,7 @@ async fn the_database_refuses_to_change_or_remove_audit_entries() {
     let t = Timestamp::from_unix_micros(1_764_063_000_000_000).unwrap();
     let office = OfficeId::generate(&SeqRandom::new(7));
     store
-        .create_office(&NewOffice {
-            id: office,
-            name: OfficeName::new("Office").unwrap(),
-            created_at: t,
-            demo: false,
-        })
+        .create_office(&NewOffice { id: office, name: OfficeName::new("Office").unwrap(), created_at: t, demo: false })
         .await
         .unwrap();
     let entry = NewAuditEntry {
@@ -134,23 +103,13 @@ async fn the_database_refuses_to_change_or_remove_audit_entries() {
     store.close().await;
 
     // Someone with the file and the sqlite3 shell, bypassing Portcullis.
-    let mut raw = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
-        .await
-        .unwrap();
-    for sql in [
-        "UPDATE audit_log SET detail = 'rewritten'",
-        "DELETE FROM audit_log",
-    ] {
+    let mut raw = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await.unwrap();
+    for sql in ["UPDATE audit_log SET detail = 'rewritten'", "DELETE FROM audit_log"] {
         let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
-        assert!(
-            err.to_string().contains("the audit log is append-only"),
-            "{sql}: {err}"
-        );
+        assert!(err.to_string().contains("the audit log is append-only"), "{sql}: {err}");
     }
-    let kept: (i64, String) = sqlx::query_as("SELECT count(*), max(detail) FROM audit_log")
-        .fetch_one(&mut raw)
-        .await
-        .unwrap();
+    let kept: (i64, String) =
+        sqlx::query_as("SELECT count(*), max(detail) FROM audit_log").fetch_one(&mut raw).await.unwrap();
     assert_eq!(kept, (1, "original".to_owned()));
     raw.close().await.unwrap();
 }

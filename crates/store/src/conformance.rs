@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use portcullis_types::{Clock, 
-    Email, FixedClock, OfficeId, OfficeName, PersonId, PersonName, Role, SeqRandom, Timestamp,
+use portcullis_types::{
+    Clock, Email, FixedClock, OfficeId, OfficeName, PersonId, PersonName, Role, SeqRandom, Timestamp,
 };
 
 use crate::{AuditQuery, NewAuditEntry, NewOffice, NewPerson, Store, StoreError};

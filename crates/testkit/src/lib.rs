@@ -1,2 +1,11 @@
-//! Placeholder.
+//! Test support for Portcullis: small, honest helpers shared by the test
+//! suites of several crates. Nothing here is used by the shipped program.
+//!
+//! It deliberately does not depend on `app` or the store backends, so any
+//! crate can use it as a dev-dependency without a cycle.
 #![forbid(unsafe_code)]
+
+pub mod http;
+pub mod postgres;
+
+pub use portcullis_types::{FixedClock, SeqRandom};

@@ -34,11 +34,7 @@ impl Timestamp {
 
     /// From microseconds since the epoch; 1970 to 9999 only.
     pub fn from_unix_micros(micros: i64) -> Result<Self, TimestampError> {
-        if (0..=MAX_MICROS).contains(&micros) {
-            Ok(Self(micros))
-        } else {
-            Err(TimestampError::OutOfRange(micros))
-        }
+        if (0..=MAX_MICROS).contains(&micros) { Ok(Self(micros)) } else { Err(TimestampError::OutOfRange(micros)) }
     }
 
     /// As [`Self::from_unix_micros`], clamping instead of failing.

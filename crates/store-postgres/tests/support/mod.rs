@@ -21,10 +21,7 @@ pub fn server_url(what: &str) -> Option<String> {
 /// The running test's name: libtest names each test's thread after it, and
 /// `#[tokio::test]` polls the test body on that thread.
 pub fn current_test() -> String {
-    std::thread::current()
-        .name()
-        .unwrap_or("(unnamed test)")
-        .to_owned()
+    std::thread::current().name().unwrap_or("(unnamed test)").to_owned()
 }
 
 /// A schema name no other test run will pick.

@@ -1,0 +1,89 @@
+//! The command-line grammar (the contract in DESIGN.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Portcullis: security checks, records and training for an MP's office.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Database to use: sqlite:///path/to/file.db or postgres://user@host/db
+    /// [default: portcullis.db in the data directory]
+    #[arg(long, global = true, env = "PORTCULLIS_DB", value_name = "URL")]
+    pub db: Option<String>,
+
+    /// Where Portcullis keeps its data [default: $XDG_DATA_HOME/portcullis]
+    #[arg(long, global = true, env = "PORTCULLIS_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON on stdout instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Say more about what is happening (on stderr)
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app for the office
+    Serve(ServeArgs),
+    /// Create or update the database schema, then exit (for rolling deploys)
+    Migrate,
+    /// Manage offices
+    #[command(subcommand)]
+    Office(OfficeCommand),
+}
+
+/// `portcullis serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+    /// Add a demonstration office with made-up data, clearly marked as a demo
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// `portcullis office …`
+#[derive(Debug, Subcommand)]
+pub enum OfficeCommand {
+    /// Create an office and print its id
+    Create {
+        /// The office's name, e.g. "Office of Jane Smith MP"
+        name: String,
+    },
+    /// List offices
+    List,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_help() {
+        fn walk(cmd: &clap::Command) {
+            assert!(cmd.get_about().is_some(), "command '{}' has no help text", cmd.get_name());
+            for sub in cmd.get_subcommands() {
+                walk(sub);
+            }
+        }
+        walk(&Cli::command());
+    }
+}

@@ -1,0 +1,25 @@
+//! One module per command group.
+
+mod office;
+mod serve;
+
+use anyhow::Result;
+
+use crate::args::{Cli, Command};
+use crate::output::{Outcome, say};
+
+/// Run the parsed command.
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    match &cli.command {
+        Command::Serve(args) => serve::run(&cli, args).await,
+        Command::Migrate => {
+            let app = crate::context::open_app(&cli).await?;
+            app.close().await;
+            if !cli.json {
+                say("The database schema is up to date.");
+            }
+            Ok(Outcome::Clean)
+        }
+        Command::Office(cmd) => office::run(&cli, cmd).await,
+    }
+}

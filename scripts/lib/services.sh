@@ -1,0 +1,57 @@
+# Shared shell functions: install and start what the tests need.
+# Sourced by scripts/test. Every function is idempotent and says what it does.
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=0
+apt_install() {
+  # apt_install PKG... : install the Debian packages that are missing.
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then
+    log "apt-get update"
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_postgres() {
+  # A PostgreSQL on 127.0.0.1:5432 that lets user postgres in without a
+  # password, with a database named `test`.
+  if ! command -v pg_isready >/dev/null 2>&1; then
+    apt_install postgresql postgresql-client
+  fi
+  if ! pg_ready; then
+    local version
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$version" ]; then
+      apt_install postgresql
+      version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    fi
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    # Test machines only: trust loopback connections, first rule wins.
+    if ! grep -q "portcullis-test" "$hba"; then
+      log "allowing trusted loopback connections to the test PostgreSQL"
+      as_root sed -i '1i host all all 127.0.0.1/32 trust # portcullis-test\nhost all all ::1/128 trust # portcullis-test' "$hba"
+    fi
+    log "starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root service postgresql start
+    for _ in $(seq 1 60); do pg_ready && break; sleep 0.5; done
+    pg_ready || { log "PostgreSQL did not start"; return 1; }
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1; then
+    log "creating database test"
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
+  fi
+}
