@@ -13,6 +13,7 @@
 //! - the store never invents time or identifiers; callers pass them in.
 #![forbid(unsafe_code)]
 
+mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod error;
@@ -21,6 +22,7 @@ mod model;
 use async_trait::async_trait;
 use portcullis_types::{OfficeId, PersonId};
 
+pub use accounts::{AccountStore, Invitation, NewSession, NewUser, Opaque, Passkey, Session, SessionStage, User};
 pub use error::StoreError;
 pub use model::{AuditEntry, AuditQuery, NewAuditEntry, NewOffice, NewPerson, Office, Person};
 
