@@ -104,8 +104,9 @@ impl App {
 
 fn validate(form: &AccountForm<'_>) -> Result<(PersonName, Email), AccountError> {
     let name = PersonName::new(form.name).map_err(|e| AccountError::Name(capitalise(&e.to_string())))?;
-    let email = Email::new(form.email)
-        .map_err(|_| AccountError::Email("Enter an email address in the correct format, like name@example.org.uk".into()))?;
+    let email = Email::new(form.email).map_err(|_| {
+        AccountError::Email("Enter an email address in the correct format, like name@example.org.uk".into())
+    })?;
     Ok((name, email))
 }
 

@@ -20,6 +20,12 @@ pub enum AppError {
     /// An email address that fails validation.
     #[error(transparent)]
     InvalidEmail(#[from] EmailError),
+    /// The policy refused the request.
+    #[error("{}", match .0 {
+        crate::policy::Denied::NotFound => "That page was not found",
+        crate::policy::Denied::Forbidden => "Your role does not allow this. Ask your office manager if you need it.",
+    })]
+    Denied(crate::policy::Denied),
     /// Something the request refers to does not exist (or is not yours).
     #[error("{0} was not found")]
     NotFound(String),

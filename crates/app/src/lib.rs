@@ -7,10 +7,14 @@
 //! call it and render what it returns.
 #![forbid(unsafe_code)]
 
+mod accounts;
+mod audit_view;
+pub mod auth;
 mod db_url;
 mod demo;
 mod error;
 mod offices;
+pub mod policy;
 mod system;
 
 use std::sync::Arc;
@@ -18,6 +22,9 @@ use std::sync::Arc;
 use portcullis_store::Store;
 use portcullis_types::{Clock, Random};
 
+use crate::auth::{AuthSettings, ServerKey};
+
+pub use accounts::{AccountError, AccountForm};
 pub use db_url::{DbUrl, DbUrlError, default_data_dir};
 pub use demo::DEMO_OFFICE_NAME;
 pub use error::AppError;
@@ -30,19 +37,37 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
+    key: ServerKey,
+    auth: AuthSettings,
 }
 
 impl App {
     /// Open the database named by `url` (creating and migrating it when
     /// needed) with the system clock and the OS random source.
-    pub async fn open(url: &DbUrl) -> Result<Self, AppError> {
+    pub async fn open(url: &DbUrl, key: ServerKey) -> Result<Self, AppError> {
         let store = open_store(url).await?;
-        Ok(Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom)))
+        Ok(Self::with_parts(store, Arc::new(SystemClock), Arc::new(OsRandom), key))
     }
 
     /// Assemble from parts; tests pass fakes here.
-    pub fn with_parts(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: Arc<dyn Random>) -> Self {
-        Self { store, clock, random }
+    pub fn with_parts(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: Arc<dyn Random>, key: ServerKey) -> Self {
+        Self { store, clock, random, key, auth: AuthSettings::default() }
+    }
+
+    /// The same app with other sign-in limits (tests, configuration).
+    #[must_use]
+    pub fn with_auth_settings(mut self, auth: AuthSettings) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The sign-in limits in force.
+    pub fn auth_settings(&self) -> &AuthSettings {
+        &self.auth
+    }
+
+    pub(crate) fn server_key(&self) -> &ServerKey {
+        &self.key
     }
 
     /// The store, for use-cases in sibling modules and for tests.

@@ -80,10 +80,10 @@ pub enum Denied {
 /// Decide whether `user` may take `action` on something in `office`
 /// (`None` for actions that concern no office, like the operator console).
 pub fn authorize(user: &User, office: Option<OfficeId>, action: Action) -> Result<(), Denied> {
-    if let Some(target) = office {
-        if user.office_id != Some(target) {
-            return Err(Denied::NotFound);
-        }
+    if let Some(target) = office
+        && user.office_id != Some(target)
+    {
+        return Err(Denied::NotFound);
     }
     if permits(user.role, action) { Ok(()) } else { Err(Denied::Forbidden) }
 }
@@ -94,20 +94,48 @@ mod tests {
 
     /// The whole matrix, written out so a change to it is a visible diff.
     const EXPECTED: &[(Role, &[Action])] = &[
-        (Role::Mp, &[
-            Action::ViewOfficeHome, Action::ManageOwnAccount, Action::ViewAuditLog, Action::ManageAccounts,
-            Action::ManageOffice, Action::ViewChecks, Action::RunChecks, Action::ViewCasework,
-            Action::EditCasework, Action::ExportEvidence,
-        ]),
-        (Role::Manager, &[
-            Action::ViewOfficeHome, Action::ManageOwnAccount, Action::ViewAuditLog, Action::ManageAccounts,
-            Action::ManageOffice, Action::ViewChecks, Action::RunChecks, Action::ViewCasework,
-            Action::EditCasework, Action::ExportEvidence,
-        ]),
-        (Role::Caseworker, &[
-            Action::ViewOfficeHome, Action::ManageOwnAccount, Action::ViewChecks, Action::RunChecks,
-            Action::ViewCasework, Action::EditCasework, Action::ExportEvidence,
-        ]),
+        (
+            Role::Mp,
+            &[
+                Action::ViewOfficeHome,
+                Action::ManageOwnAccount,
+                Action::ViewAuditLog,
+                Action::ManageAccounts,
+                Action::ManageOffice,
+                Action::ViewChecks,
+                Action::RunChecks,
+                Action::ViewCasework,
+                Action::EditCasework,
+                Action::ExportEvidence,
+            ],
+        ),
+        (
+            Role::Manager,
+            &[
+                Action::ViewOfficeHome,
+                Action::ManageOwnAccount,
+                Action::ViewAuditLog,
+                Action::ManageAccounts,
+                Action::ManageOffice,
+                Action::ViewChecks,
+                Action::RunChecks,
+                Action::ViewCasework,
+                Action::EditCasework,
+                Action::ExportEvidence,
+            ],
+        ),
+        (
+            Role::Caseworker,
+            &[
+                Action::ViewOfficeHome,
+                Action::ManageOwnAccount,
+                Action::ViewChecks,
+                Action::RunChecks,
+                Action::ViewCasework,
+                Action::EditCasework,
+                Action::ExportEvidence,
+            ],
+        ),
         (Role::Staff, &[Action::ViewOfficeHome, Action::ManageOwnAccount, Action::ViewChecks, Action::RunChecks]),
         (Role::Readonly, &[Action::ViewOfficeHome, Action::ManageOwnAccount, Action::ViewChecks]),
         (Role::Operator, &[Action::ManageOwnAccount, Action::OperateOffices]),

@@ -12,7 +12,24 @@ use crate::{PgStore, decode, errors};
 /// `seq, office_id, at, actor, action, target, detail` as PostgreSQL returns them.
 type AuditRow = (i64, Uuid, OffsetDateTime, String, String, Option<String>, String);
 
+/// Free text with every NUL (U+0000) replaced by U+FFFD.
+///
+/// PostgreSQL cannot store NUL in text (it refuses the whole INSERT), and an
+/// audit entry must not be lost over one stray byte in, say, a pasted
+/// detail. The SQLite backend does the same, so both keep the same log.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 pub(crate) async fn append(store: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+    let entry = NewAuditEntry {
+        office_id: entry.office_id,
+        at: entry.at,
+        actor: without_nul(&entry.actor),
+        action: without_nul(&entry.action),
+        target: entry.target.as_deref().map(without_nul),
+        detail: without_nul(&entry.detail),
+    };
     // The identity column hands out numbers atomically, and RETURNING reports
     // the one this statement got, so concurrent writers never share one.
     let seq: i64 = sqlx::query_scalar(
@@ -38,10 +55,10 @@ pub(crate) async fn append(store: &PgStore, entry: &NewAuditEntry) -> Result<Aud
         seq,
         office_id: entry.office_id,
         at: entry.at,
-        actor: entry.actor.clone(),
-        action: entry.action.clone(),
-        target: entry.target.clone(),
-        detail: entry.detail.clone(),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        detail: entry.detail,
     })
 }
 
@@ -56,7 +73,9 @@ pub(crate) async fn list(store: &PgStore, office: OfficeId, query: &AuditQuery) 
     )
     .bind(office.as_uuid())
     .bind(query.before_seq)
-    .bind(query.action.as_deref())
+    // The filter gets the same NUL replacement as stored actions did, so an
+    // action code looked up as it was written still finds its entries.
+    .bind(query.action.as_deref().map(without_nul))
     .bind(i64::from(query.effective_limit()))
     .fetch_all(&store.pool)
     .await

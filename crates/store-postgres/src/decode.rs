@@ -7,7 +7,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use portcullis_store::StoreError;
+use portcullis_store::{SessionStage, StoreError};
 use portcullis_types::Timestamp;
 use sqlx::types::time::OffsetDateTime;
 
@@ -34,6 +34,34 @@ pub(crate) fn timestamp(column: &str, at: OffsetDateTime) -> Result<Timestamp, S
     Timestamp::from_datetime(at).map_err(|e| corrupt(column, &e))
 }
 
+/// An optional `timestamptz`.
+pub(crate) fn maybe_timestamp(column: &str, at: Option<OffsetDateTime>) -> Result<Option<Timestamp>, StoreError> {
+    at.map(|at| timestamp(column, at)).transpose()
+}
+
+/// A non-negative count that must fit the `u32` the API promises.
+pub(crate) fn count(column: &str, n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|e| corrupt(column, &e))
+}
+
+/// A session stage by its storage name.
+pub(crate) fn stage(column: &str, raw: &str) -> Result<SessionStage, StoreError> {
+    SessionStage::parse(raw).ok_or_else(|| corrupt(column, &format_args!("'{raw}' is not a session stage")))
+}
+
 fn corrupt(column: &str, e: &dyn Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_name_their_column() {
+        assert!(matches!(count("users.failed_logins", -1), Err(StoreError::Corrupt(m)) if m.starts_with("users.")));
+        assert_eq!(count("users.failed_logins", 3).unwrap(), 3);
+        assert!(stage("sessions.stage", "half").is_err());
+        assert_eq!(stage("sessions.stage", "must_enrol").unwrap(), SessionStage::MustEnrol);
+    }
 }

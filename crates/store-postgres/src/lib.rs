@@ -11,6 +11,7 @@
 //! password never appears in an error or a log line.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod audit;
 mod connect;
 mod decode;
@@ -40,9 +41,15 @@ impl PgStore {
     /// Connect to the database at `url` (`postgres://user:password@host:port/db`)
     /// and apply any pending migrations in its default schema (normally `public`).
     ///
+    /// TLS (rustls, with the Mozilla root certificates) is used whenever the
+    /// server offers it. `?sslmode=require` in the URL refuses to continue
+    /// without it; `verify-full` also checks the certificate and host name,
+    /// against `sslrootcert=/path/to/ca.pem` for a private authority.
+    ///
     /// Fails within about five seconds with [`StoreError::Unavailable`] when the
-    /// server cannot be reached or refuses the login, and with
-    /// [`StoreError::Migration`] when the schema cannot be brought up to date.
+    /// server cannot be reached, refuses the login or cannot give the TLS the
+    /// URL requires, and with [`StoreError::Migration`] when the schema cannot
+    /// be brought up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         connect::connect(url, None).await
     }

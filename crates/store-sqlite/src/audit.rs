@@ -10,7 +10,24 @@ use crate::{SqliteStore, decode, errors};
 /// `seq, office_id, at, actor, action, target, detail` as SQLite returns them.
 type AuditRow = (i64, String, i64, String, String, Option<String>, String);
 
+/// Free text with every NUL (U+0000) replaced by U+FFFD.
+///
+/// PostgreSQL cannot store NUL in text at all; SQLite can. The PostgreSQL
+/// backend replaces it so that an entry is never lost over one stray byte,
+/// and this backend does the same so that both keep the same log.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 pub(crate) async fn append(store: &SqliteStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+    let entry = NewAuditEntry {
+        office_id: entry.office_id,
+        at: entry.at,
+        actor: without_nul(&entry.actor),
+        action: without_nul(&entry.action),
+        target: entry.target.as_deref().map(without_nul),
+        detail: without_nul(&entry.detail),
+    };
     // RETURNING gives the sequence number from the same statement, so
     // concurrent writers can never be told each other's number.
     let seq: i64 = sqlx::query_scalar(
@@ -36,10 +53,10 @@ pub(crate) async fn append(store: &SqliteStore, entry: &NewAuditEntry) -> Result
         seq,
         office_id: entry.office_id,
         at: entry.at,
-        actor: entry.actor.clone(),
-        action: entry.action.clone(),
-        target: entry.target.clone(),
-        detail: entry.detail.clone(),
+        actor: entry.actor,
+        action: entry.action,
+        target: entry.target,
+        detail: entry.detail,
     })
 }
 
@@ -58,7 +75,9 @@ pub(crate) async fn list(
     )
     .bind(office.to_string())
     .bind(query.before_seq)
-    .bind(query.action.as_deref())
+    // The filter gets the same NUL replacement as stored actions did, so an
+    // action code looked up as it was written still finds its entries.
+    .bind(query.action.as_deref().map(without_nul))
     .bind(i64::from(query.effective_limit()))
     .fetch_all(&store.reader)
     .await

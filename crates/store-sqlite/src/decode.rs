@@ -7,7 +7,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use portcullis_store::StoreError;
+use portcullis_store::{SessionStage, StoreError};
 use portcullis_types::Timestamp;
 
 /// Parse `raw` (read from `column`) with `FromStr`.
@@ -33,6 +33,21 @@ pub(crate) fn timestamp(column: &str, micros: i64) -> Result<Timestamp, StoreErr
     Timestamp::from_unix_micros(micros).map_err(|e| corrupt(column, &e))
 }
 
+/// An optional timestamp column.
+pub(crate) fn maybe_timestamp(column: &str, micros: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
+    micros.map(|m| timestamp(column, m)).transpose()
+}
+
+/// A non-negative count that must fit the `u32` the API promises.
+pub(crate) fn count(column: &str, n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|e| corrupt(column, &e))
+}
+
+/// A session stage by its storage name.
+pub(crate) fn stage(column: &str, raw: &str) -> Result<SessionStage, StoreError> {
+    SessionStage::parse(raw).ok_or_else(|| corrupt(column, &format_args!("'{raw}' is not a session stage")))
+}
+
 fn corrupt(column: &str, e: &dyn Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
 }
@@ -51,5 +66,9 @@ mod tests {
         assert!(text("offices.name", "  ", OfficeName::new).is_err());
         assert!(timestamp("audit_log.at", -1).is_err());
         assert_eq!(timestamp("audit_log.at", 5).unwrap().unix_micros(), 5);
+        assert!(count("users.failed_logins", -1).is_err());
+        assert_eq!(count("users.failed_logins", 3).unwrap(), 3);
+        assert!(stage("sessions.stage", "half").is_err());
+        assert_eq!(stage("sessions.stage", "full").unwrap(), SessionStage::Full);
     }
 }

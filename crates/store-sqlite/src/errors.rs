@@ -72,6 +72,12 @@ pub(crate) fn is_violation(e: &sqlx::Error, kind: sqlx::error::ErrorKind) -> boo
     matches!(e, sqlx::Error::Database(db) if db.kind() == kind)
 }
 
+/// Whether `e` is a violation of the given kind whose message names
+/// `column` (SQLite reports "UNIQUE constraint failed: users.email_key").
+pub(crate) fn is_violation_of(e: &sqlx::Error, kind: sqlx::error::ErrorKind, column: &str) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == kind && db.message().contains(column))
+}
+
 /// Whether `e` is SQLite saying another connection holds a lock it needs.
 pub(crate) fn is_busy(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if matches!(primary_code(db.code().as_deref()), Some(SQLITE_BUSY | SQLITE_LOCKED)))

@@ -11,6 +11,7 @@
 //! [`SqliteStore::open`]; applying it again is a no-op.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod audit;
 mod decode;
 mod errors;

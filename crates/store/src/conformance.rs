@@ -8,6 +8,13 @@
 //! backends enable in their dev-dependencies, so assertions may panic.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+mod audit;
+mod fixtures;
+mod sessions;
+mod sign_in;
+mod tokens;
+mod users;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,6 +23,24 @@ use portcullis_types::{
 };
 
 use crate::{AuditQuery, NewAuditEntry, NewOffice, NewPerson, Store, StoreError};
+
+pub use audit::{audit_for_a_missing_office_is_not_found, nul_in_audit_text_is_replaced};
+pub use sessions::{
+    deleting_nothing_is_fine, session_round_trip_and_touch, sessions_end_one_at_a_time_or_all_together,
+    stale_sessions_are_swept_by_expiry_and_idleness,
+};
+pub use sign_in::{
+    failed_logins_count_clear_and_lock, recovery_code_is_usable_once, replacing_recovery_codes_invalidates_old_ones,
+    totp_enrolment_and_removal, totp_step_acceptance_refuses_equal_and_earlier_steps,
+};
+pub use tokens::{
+    concurrent_throttle_hits_get_distinct_counts, invitation_round_trip_consume_once_and_list,
+    passkeys_add_list_and_update, throttle_counts_within_a_window_and_resets_in_a_new_one,
+};
+pub use users::{
+    account_round_trip, email_is_unique_case_insensitively, office_a_never_lists_office_b_users,
+    operator_account_has_no_office, user_needs_an_existing_office,
+};
 
 /// Opens one test database, as often as asked, for one story.
 #[async_trait]
@@ -46,6 +71,26 @@ macro_rules! conformance_tests {
             concurrent_audit_appends_get_distinct_sequence_numbers,
             text_is_stored_exactly,
             closed_store_refuses_work,
+            audit_for_a_missing_office_is_not_found,
+            nul_in_audit_text_is_replaced,
+            account_round_trip,
+            email_is_unique_case_insensitively,
+            user_needs_an_existing_office,
+            operator_account_has_no_office,
+            office_a_never_lists_office_b_users,
+            totp_step_acceptance_refuses_equal_and_earlier_steps,
+            totp_enrolment_and_removal,
+            failed_logins_count_clear_and_lock,
+            recovery_code_is_usable_once,
+            replacing_recovery_codes_invalidates_old_ones,
+            session_round_trip_and_touch,
+            sessions_end_one_at_a_time_or_all_together,
+            stale_sessions_are_swept_by_expiry_and_idleness,
+            deleting_nothing_is_fine,
+            throttle_counts_within_a_window_and_resets_in_a_new_one,
+            concurrent_throttle_hits_get_distinct_counts,
+            invitation_round_trip_consume_once_and_list,
+            passkeys_add_list_and_update,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

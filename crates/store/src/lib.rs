@@ -48,7 +48,7 @@ impl Backend {
 /// The whole storage API. Object-safe so that the backend can be chosen at run
 /// time from the `--db` URL.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + Send + Sync + std::fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -43,7 +43,8 @@ impl App {
             return Err(AuthError::Expired);
         }
         let secret = TotpSecret::generate(self.random());
-        let pending = seal::seal(self.server_key(), "totp-pending", &who.session.id_hash, secret.as_bytes(), self.random())?;
+        let pending =
+            seal::seal(self.server_key(), "totp-pending", &who.session.id_hash, secret.as_bytes(), self.random())?;
         Ok(EnrolmentStart {
             secret_text: secret.base32_grouped(),
             uri: secret.provisioning_uri(who.user.email.as_str()),
@@ -72,7 +73,9 @@ impl App {
         self.store().accept_totp_step(who.user.id, step).await?;
         let codes = self.replace_recovery_codes(who).await?;
         self.audit_user(&who.user, "auth.second_factor_enrolled", "authenticator app").await?;
-        let token = self.finish_sign_in(&who.user, &who.session.id_hash, who.session.ip.as_deref(), "new authenticator app").await?;
+        let token = self
+            .finish_sign_in(&who.user, &who.session.id_hash, who.session.ip.as_deref(), "new authenticator app")
+            .await?;
         Ok((token, codes))
     }
 

@@ -19,14 +19,19 @@ const VERSION: &str = "v1";
 pub struct SealError;
 
 /// Encrypt `plain` for `owner` (e.g. a user id); returns `v1.<base64url>`.
-pub fn seal(key: &ServerKey, purpose: &str, owner: &str, plain: &[u8], random: &dyn Random) -> Result<String, SealError> {
+pub fn seal(
+    key: &ServerKey,
+    purpose: &str,
+    owner: &str,
+    plain: &[u8],
+    random: &dyn Random,
+) -> Result<String, SealError> {
     let cipher = cipher(key, purpose)?;
     let mut nonce = [0u8; NONCE_LEN];
     random.fill(&mut nonce);
     let aad = aad(purpose, owner);
-    let sealed = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: aad.as_bytes() })
-        .map_err(|_| SealError)?;
+    let sealed =
+        cipher.encrypt(&XNonce::from(nonce), Payload { msg: plain, aad: aad.as_bytes() }).map_err(|_| SealError)?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
     Ok(format!("{VERSION}.{}", data_encoding::BASE64URL_NOPAD.encode(&out)))
@@ -40,9 +45,10 @@ pub fn open(key: &ServerKey, purpose: &str, owner: &str, sealed: &str) -> Result
         return Err(SealError);
     }
     let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
+    let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SealError)?;
     let aad = aad(purpose, owner);
     cipher(key, purpose)?
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
+        .decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
         .map(Zeroizing::new)
         .map_err(|_| SealError)
 }

@@ -61,7 +61,9 @@ pub enum AuthError {
     #[error("That code has already been used. Wait for your app to show a new code, then enter it.")]
     ReplayedCode,
     /// Too many wrong codes.
-    #[error("Too many wrong codes: this account is locked for {minutes} minutes. If this was not you, tell your office manager.")]
+    #[error(
+        "Too many wrong codes: this account is locked for {minutes} minutes. If this was not you, tell your office manager."
+    )]
     Locked {
         /// Minutes until unlocked.
         minutes: i64,
@@ -112,7 +114,8 @@ impl App {
         let stored = user.as_ref().map_or_else(|| password::decoy_hash().clone(), |u| u.password_hash.clone());
         if !verify_blocking(password, stored).await {
             if let Some(user) = &user {
-                self.audit_user(user, "auth.sign_in_failed", &format!("wrong password from {}", ip.unwrap_or("?"))).await?;
+                self.audit_user(user, "auth.sign_in_failed", &format!("wrong password from {}", ip.unwrap_or("?")))
+                    .await?;
             }
             return Err(AuthError::BadCredentials);
         }

@@ -94,7 +94,9 @@ mod tests {
     fn rfc6238_sha1_test_vectors() {
         // RFC 6238 Appendix B, SHA-1 seed "12345678901234567890", truncated to 6 digits.
         let s = TotpSecret::from_bytes(Zeroizing::new(b"12345678901234567890".to_vec()));
-        for (secs, code) in [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")] {
+        for (secs, code) in
+            [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924"), (2_000_000_000, "279037")]
+        {
             let at = Timestamp::from_unix_micros(secs * 1_000_000).unwrap();
             assert_eq!(s.code_at(at), code, "at {secs}");
         }
