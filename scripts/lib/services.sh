@@ -55,3 +55,20 @@ ensure_postgres() {
     psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
   fi
 }
+
+ensure_browser() {
+  # Headless Chromium and its WebDriver from Debian, and axe-core from npm
+  # (installed under target/, never committed). Exports PORTCULLIS_AXE_JS.
+  apt_install chromium chromium-driver
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+  local dir="target/axe-core"
+  if [ ! -f "$dir/node_modules/axe-core/axe.min.js" ]; then
+    log "installing axe-core from npm into $dir"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --silent --no-audit --no-fund --no-save axe-core@4 >/dev/null)
+  fi
+  PORTCULLIS_AXE_JS="$(pwd)/$dir/node_modules/axe-core/axe.min.js"
+  export PORTCULLIS_AXE_JS
+}

@@ -1,1 +1,34 @@
-fn main() {}
+//! Developer tasks: `cargo run -p xtask -- bench web`.
+//!
+//! Benchmarks live here, never in timed unit tests: they print figures for a
+//! person to read and compare, and never fail a build on a slow machine.
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout, clippy::print_stderr)] // printing figures is the point
+
+mod bench;
+
+use std::process::ExitCode;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo run -p xtask -- bench web [--rate N] [--secs N] [--store sqlite|postgres|both]\n\n\
+         bench web   signed-in page views at a fixed rate against loopback; prints p50/p99 and errors per store"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match words.as_slice() {
+        ["bench", "web", rest @ ..] => bench::web::run(rest),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -70,8 +70,15 @@ impl App {
             return Err(AccountError::AlreadySetUp);
         }
         let (name, email) = validate(form)?;
+        // Check the password before anything is written: a refused setup
+        // must leave no orphan office behind.
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        crate::auth::check_password(form.password, local, name.as_str())?;
+        portcullis_types::OfficeName::new(office_name).map_err(AppError::from)?;
         let office = self.create_office(office_name, false, &Actor::User(email.to_string())).await?;
         let user = self.create_account(Some(office.id), &name, &email, Role::Manager, form.password).await?;
+        let actor = Actor::User(email.to_string());
+        self.add_person(office.id, name.as_str(), Some(email.clone()), Role::Manager, &actor).await?;
         Ok((office, user))
     }
 

@@ -26,7 +26,7 @@ use crate::auth::{AuthSettings, ServerKey};
 
 pub use accounts::{AccountError, AccountForm};
 pub use db_url::{DbUrl, DbUrlError, default_data_dir};
-pub use demo::DEMO_OFFICE_NAME;
+pub use demo::{DEMO_MANAGER_EMAIL, DEMO_OFFICE_NAME, Demo};
 pub use error::AppError;
 pub use offices::{Actor, OfficeSummary};
 pub use system::{OsRandom, SystemClock};

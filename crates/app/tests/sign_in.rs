@@ -80,6 +80,7 @@ async fn setup_runs_once_and_enforces_the_password_policy() {
     let weak = AccountForm { name: "Sam", email: "sam@example.org.uk", password: "password1234" };
     assert!(matches!(app.set_up("Office", &weak).await, Err(AccountError::Password(_))));
     assert!(app.needs_setup().await.unwrap(), "a refused setup leaves nothing behind");
+    assert!(app.offices().await.unwrap().is_empty(), "no orphan office after a refused password");
 }
 
 #[tokio::test]
@@ -205,4 +206,20 @@ async fn enrolment_cannot_be_finished_from_another_session() {
     let start = o.app.begin_totp_enrolment(&who_a).unwrap();
     let code = secret_from(&start.secret_text).code_at(o.clock.now());
     assert!(matches!(o.app.finish_totp_enrolment(&who_b, &start.pending, &code).await, Err(AuthError::Seal(_))));
+}
+
+#[tokio::test]
+async fn a_wrong_first_code_shows_the_same_key_again() {
+    let o = office().await;
+    let PasswordOutcome::MustEnrol(token) = o.app.sign_in_password("sam@example.org.uk", PASSWORD, None).await.unwrap()
+    else {
+        panic!()
+    };
+    let who = o.app.resolve_session(token.as_str()).await.unwrap().unwrap();
+    let start = o.app.begin_totp_enrolment(&who).unwrap();
+    assert!(matches!(o.app.finish_totp_enrolment(&who, &start.pending, "000000").await, Err(AuthError::BadCode)));
+    let again = o.app.resume_totp_enrolment(&who, &start.pending).unwrap();
+    assert_eq!(*again.secret_text, *start.secret_text);
+    let code = secret_from(&again.secret_text).code_at(o.clock.now());
+    assert!(o.app.finish_totp_enrolment(&who, &again.pending, &code).await.is_ok());
 }

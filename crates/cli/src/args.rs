@@ -18,6 +18,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "PORTCULLIS_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// The server key file that seals second-factor secrets; keep it apart
+    /// from the database and its backups [default: $XDG_CONFIG_HOME/portcullis/secret.key]
+    #[arg(long, global = true, env = "PORTCULLIS_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout instead of text
     #[arg(long, global = true)]
     pub json: bool,

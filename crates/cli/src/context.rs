@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use portcullis_app::{App, DbUrl, default_data_dir};
+use portcullis_app::auth::{ServerKey, default_key_path};
+use portcullis_app::{App, DbUrl, OsRandom, default_data_dir};
 
 use crate::args::Cli;
 
@@ -35,8 +36,21 @@ pub fn db_url(cli: &Cli) -> Result<DbUrl> {
     }
 }
 
-/// Open (creating and migrating if needed) the database.
+/// The server key file from `--key-file` or the XDG rules.
+pub fn key_path(cli: &Cli) -> Result<PathBuf> {
+    if let Some(k) = &cli.key_file {
+        return Ok(k.clone());
+    }
+    let xdg = std::env::var("XDG_CONFIG_HOME").ok();
+    let home = std::env::var("HOME").ok();
+    default_key_path(xdg.as_deref(), home.as_deref())
+        .context("cannot tell where to keep the server key: set HOME or XDG_CONFIG_HOME, or pass --key-file")
+}
+
+/// Open (creating and migrating if needed) the database, with the server
+/// key (created on first run).
 pub async fn open_app(cli: &Cli) -> Result<App> {
     let url = db_url(cli)?;
-    App::open(&url).await.with_context(|| format!("cannot use the database {}", url.display_safe()))
+    let key = ServerKey::load_or_create(&key_path(cli)?, &OsRandom)?;
+    App::open(&url, key).await.with_context(|| format!("cannot use the database {}", url.display_safe()))
 }

@@ -9,6 +9,7 @@ fn portcullis(data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(args)
         .env("PORTCULLIS_DATA_DIR", data_dir)
+        .env("PORTCULLIS_KEY_FILE", data_dir.join("secret.key"))
         .env_remove("PORTCULLIS_DB")
         .env_remove("RUST_LOG")
         .output()

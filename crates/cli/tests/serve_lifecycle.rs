@@ -29,6 +29,7 @@ async fn start(data_dir: &Path, extra: &[&str]) -> Server {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .env("PORTCULLIS_DATA_DIR", data_dir)
+        .env("PORTCULLIS_KEY_FILE", data_dir.join("secret.key"))
         .env_remove("PORTCULLIS_DB")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -85,9 +86,12 @@ async fn the_run_command_serves_the_home_page_on_a_fresh_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(&dir.path().join("new"), &[]).await;
     let home = http::get(server.addr, "/", Duration::from_secs(5)).await.unwrap();
-    assert_eq!(home.status, 200);
-    assert!(home.body.contains("Portcullis"));
-    let csp = home.header("content-security-policy").unwrap_or_default();
+    assert_eq!(home.status, 303, "the home page needs sign-in");
+    assert_eq!(home.header("location"), Some("/login"));
+    let login = http::get(server.addr, "/login", Duration::from_secs(5)).await.unwrap();
+    assert_eq!(login.status, 200);
+    assert!(login.body.contains("Sign in to Portcullis"));
+    let csp = login.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
     assert!(dir.path().join("new/portcullis.db").is_file());
 }
@@ -106,7 +110,7 @@ async fn sigterm_during_requests_and_writes_leaves_a_consistent_database() {
             let mut answered = 0u32;
             let mut refused = 0u32;
             for i in 0..400 {
-                let path = if i % 2 == 0 { "/" } else { "/healthz" };
+                let path = if i % 2 == 0 { "/login" } else { "/healthz" };
                 match http::get(addr, path, Duration::from_secs(10)).await {
                     Ok(r) => {
                         assert!(r.status == 200, "in-flight request got {}", r.status);
@@ -126,6 +130,7 @@ async fn sigterm_during_requests_and_writes_leaves_a_consistent_database() {
             let out = Command::new(env!("CARGO_BIN_EXE_portcullis"))
                 .args(["office", "create", &format!("Writer office {i}")])
                 .env("PORTCULLIS_DATA_DIR", &data_dir)
+                .env("PORTCULLIS_KEY_FILE", data_dir.join("secret.key"))
                 .output()
                 .unwrap();
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -206,8 +206,10 @@ pub trait AccountStore: Send + Sync {
     async fn count_users(&self) -> Result<u64, StoreError>;
     /// Replace the password hash.
     async fn set_password(&self, id: UserId, hash: &Opaque, at: Timestamp) -> Result<(), StoreError>;
-    /// Set (or clear) the sealed TOTP secret; `second_factor_at` is set to
-    /// `at` if it was empty.
+    /// Set (or clear) the sealed TOTP secret. Setting sets `second_factor_at`
+    /// to `at` if it was empty and keeps the last accepted step (old codes stay
+    /// refused); clearing also forgets the last step and sets
+    /// `second_factor_at` to NULL unless a passkey exists.
     async fn set_totp(&self, id: UserId, sealed: Option<&Opaque>, at: Timestamp) -> Result<(), StoreError>;
     /// Accept TOTP time step `step` only if it is later than every step
     /// accepted before, atomically; `false` means a replay.

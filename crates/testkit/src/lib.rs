@@ -5,6 +5,7 @@
 //! crate can use it as a dev-dependency without a cycle.
 #![forbid(unsafe_code)]
 
+pub mod browserless;
 pub mod http;
 pub mod postgres;
 

@@ -2,9 +2,9 @@
 //!
 //! Handlers return [`PageError`]. Turning it into a response logs the detail
 //! and leaves an [`ErrorKind`] marker on an empty response; the
-//! [`error_pages`] middleware, which can see the layout (demo banner, and
-//! later the signed-in person), renders the page. The same middleware gives
-//! a page to bare error statuses that axum produces itself (405, 413…).
+//! [`error_pages`] middleware, which can see the layout (demo banner, the
+//! signed-in person), renders the page. The same middleware gives a page to
+//! bare error statuses that axum produces itself (405, 413…).
 
 use askama::Template;
 use axum::extract::Request;
@@ -12,6 +12,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use portcullis_app::AppError;
+use portcullis_app::auth::AuthError;
+use portcullis_app::policy::Denied;
 use portcullis_store::StoreError;
 
 use crate::layout::Layout;
@@ -22,9 +24,19 @@ pub(crate) enum PageError {
     /// No such page (or not one this visitor may know exists).
     #[error("no such page")]
     NotFound,
-    /// A use-case failed.
+    /// A use-case failed (or the policy refused: `AppError::Denied`).
     #[error(transparent)]
     App(#[from] AppError),
+    /// Sign-in failed for a reason the form cannot show (the database).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// A form came without its CSRF token, with a wrong one, or from
+    /// another site.
+    #[error("a form failed its CSRF check")]
+    FormExpired,
+    /// The body was larger than the route accepts.
+    #[error("the request body was too large")]
+    TooLarge,
     /// A template failed to render.
     #[error("a page template failed to render: {0}")]
     Render(#[from] askama::Error),
@@ -44,6 +56,8 @@ pub(crate) enum PageError {
 pub(crate) enum ErrorKind {
     NotFound,
     BadRequest,
+    Forbidden,
+    FormExpired,
     MethodNotAllowed,
     TooLarge,
     Unavailable,
@@ -53,12 +67,18 @@ pub(crate) enum ErrorKind {
 impl PageError {
     fn kind(&self) -> ErrorKind {
         match self {
-            Self::NotFound | Self::App(AppError::NotFound(_)) => ErrorKind::NotFound,
-            Self::App(AppError::Invalid(_)) => ErrorKind::BadRequest,
-            Self::App(AppError::Store(StoreError::Unavailable { .. })) | Self::TimedOut | Self::ShuttingDown => {
-                ErrorKind::Unavailable
+            Self::NotFound | Self::App(AppError::NotFound(_) | AppError::Denied(Denied::NotFound)) => {
+                ErrorKind::NotFound
             }
-            Self::App(_) | Self::Render(_) | Self::Internal => ErrorKind::Internal,
+            Self::App(AppError::Denied(Denied::Forbidden)) => ErrorKind::Forbidden,
+            Self::FormExpired => ErrorKind::FormExpired,
+            Self::App(AppError::Invalid(_)) => ErrorKind::BadRequest,
+            Self::TooLarge => ErrorKind::TooLarge,
+            Self::App(AppError::Store(StoreError::Unavailable { .. }))
+            | Self::Auth(AuthError::Store(StoreError::Unavailable { .. }))
+            | Self::TimedOut
+            | Self::ShuttingDown => ErrorKind::Unavailable,
+            Self::App(_) | Self::Auth(_) | Self::Render(_) | Self::Internal => ErrorKind::Internal,
         }
     }
 }
@@ -86,6 +106,7 @@ impl ErrorKind {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Forbidden | Self::FormExpired => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -97,6 +118,7 @@ impl ErrorKind {
     fn from_status(status: StatusCode) -> Self {
         match status {
             StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::FORBIDDEN => Self::Forbidden,
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => Self::Unavailable,
@@ -119,6 +141,13 @@ impl ErrorKind {
             Self::BadRequest => {
                 ("Portcullis could not understand that request", &["Go back, check what you entered and try again."])
             }
+            Self::Forbidden => (
+                "You do not have access to this page",
+                &["Your role does not allow this. Ask your office manager if you need it."],
+            ),
+            // The wording the brief for forms asks for: nothing changed, and
+            // the way forward is the same whatever the cause.
+            Self::FormExpired => ("This form has expired", &["Go back, reload the page and try again."]),
             Self::MethodNotAllowed => {
                 ("That page cannot be used that way", &["Go back and use the page's own buttons and links."])
             }
@@ -167,6 +196,12 @@ pub(crate) async fn not_found() -> PageError {
 pub(crate) async fn error_pages(layout: Layout, req: Request, next: Next) -> Response {
     let head = req.method() == Method::HEAD;
     let res = next.run(req).await;
+    dress(res, &layout, head)
+}
+
+/// Give an error response its page in `layout`; other responses pass as
+/// they are.
+pub(crate) fn dress(res: Response, layout: &Layout, head: bool) -> Response {
     let kind = match res.extensions().get::<ErrorKind>() {
         Some(kind) => *kind,
         // An error status from axum itself (405, 413, a rejected form…):
@@ -177,7 +212,7 @@ pub(crate) async fn error_pages(layout: Layout, req: Request, next: Next) -> Res
         None => return res,
     };
     let (title, paragraphs) = kind.words();
-    let html = ErrorPage { layout: &layout, title, paragraphs }.render().unwrap_or_else(|e| {
+    let html = ErrorPage { layout, title, paragraphs }.render().unwrap_or_else(|e| {
         tracing::error!(error = %e, "the error page failed to render");
         FALLBACK_PAGE.to_owned()
     });
@@ -211,6 +246,17 @@ mod tests {
         let (title, paragraphs) = err.kind().words();
         assert!(!title.contains("secret") && paragraphs.iter().all(|p| !p.contains("secret")));
     }
+
+    #[test]
+    fn policy_refusals_are_404_for_other_offices_and_403_for_roles() {
+        assert_eq!(PageError::App(AppError::Denied(Denied::NotFound)).kind().status(), StatusCode::NOT_FOUND);
+        assert_eq!(PageError::App(AppError::Denied(Denied::Forbidden)).kind().status(), StatusCode::FORBIDDEN);
+        assert_eq!(PageError::FormExpired.kind().status(), StatusCode::FORBIDDEN);
+        let (title, paragraphs) = ErrorKind::FormExpired.words();
+        assert_eq!(format!("{title}. {}", paragraphs.join(" ")), FORM_EXPIRED_TEXT);
+    }
+
+    const FORM_EXPIRED_TEXT: &str = "This form has expired. Go back, reload the page and try again.";
 
     #[test]
     fn unavailable_database_is_a_503() {

@@ -1,14 +1,12 @@
-//! The frame around every page (`templates/base.html`): service name, office
-//! name, phase banner, skip link, footer.
+//! The frame around every page (`templates/base.html`): service name, the
+//! signed-in person and their office, navigation, the sign-out button, phase
+//! banner, skip link, footer.
 //!
 //! Handlers take a [`Layout`] as an extractor and put it in their page
-//! struct as `layout`; the base template reads it from there. When sign-in
-//! arrives, the extractor is where the signed-in person, their office and
-//! the CSRF token will be read, so every page (error pages included) shows
-//! them without each handler repeating it. The error-page middleware builds
-//! a `Layout` for every request, so building one must stay cheap: a session
-//! middleware (outside `error::error_pages`) should look the session up once
-//! and leave it in the request extensions for this extractor to read.
+//! struct as `layout`; the base template reads it from there. It is built
+//! from the [`Visitor`] the session middleware resolved, so every page
+//! (error pages included) shows who is signed in without each handler
+//! repeating it, and building one costs no database work.
 
 use std::convert::Infallible;
 
@@ -16,9 +14,11 @@ use askama::Template;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Html;
+use portcullis_app::policy::{Action, permits};
 
 use crate::assets;
 use crate::error::PageError;
+use crate::session::Visitor;
 use crate::state::AppState;
 
 /// What the base template needs to know about this request.
@@ -28,22 +28,60 @@ pub(crate) struct Layout {
     pub demo: bool,
     /// The office being worked in, shown beside the service name.
     pub office_name: Option<String>,
+    /// The signed-in person (after the second factor only).
+    pub person_name: Option<String>,
+    /// Any session, finished or not: offer "Sign out".
+    pub signed_in: bool,
+    /// Links for the header navigation: (path, label).
+    pub nav: Vec<(&'static str, &'static str)>,
+    /// The token every form on the page carries in its `csrf` field.
+    pub csrf: String,
     /// The stylesheet's URL, with its content hash for cache busting.
     pub stylesheet: &'static str,
 }
 
 impl Layout {
-    /// The frame for a visitor who is not signed in.
+    /// The frame for a visitor who is not signed in (and whose forms, if
+    /// any, cannot be sent).
     pub fn anonymous(demo: bool) -> Self {
-        Self { demo, office_name: None, stylesheet: assets::stylesheet_href() }
+        Self {
+            demo,
+            office_name: None,
+            person_name: None,
+            signed_in: false,
+            nav: Vec::new(),
+            csrf: String::new(),
+            stylesheet: assets::stylesheet_href(),
+        }
+    }
+
+    /// The frame for this visitor.
+    pub fn for_visitor(demo: bool, visitor: &Visitor) -> Self {
+        let mut layout = Self::anonymous(demo);
+        layout.csrf = visitor.csrf.to_string();
+        let Some(who) = &visitor.who else { return layout };
+        layout.signed_in = true;
+        if who.is_full() {
+            layout.person_name = Some(who.user.name.to_string());
+            layout.office_name.clone_from(&visitor.office_name);
+            // Links only to what the policy would let them open; the gate
+            // still decides when they follow one.
+            let links = [("/", "Home", Action::ViewOfficeHome), ("/audit", "Audit log", Action::ViewAuditLog)];
+            layout.nav =
+                links.into_iter().filter(|(_, _, a)| permits(who.user.role, *a)).map(|(p, l, _)| (p, l)).collect();
+        }
+        layout
     }
 }
 
 impl FromRequestParts<AppState> for Layout {
     type Rejection = Infallible;
 
-    async fn from_request_parts(_parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self::anonymous(state.config.demo))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(match parts.extensions.get::<Visitor>() {
+            Some(visitor) => Self::for_visitor(state.config.demo, visitor),
+            None => Self::anonymous(state.config.demo),
+        })
     }
 }
 

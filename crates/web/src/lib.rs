@@ -8,31 +8,40 @@
 //! Every response, whatever produced it, passes through the same stack (outer
 //! first):
 //! 1. [`headers`] — the security headers (CSP, framing, referrer, caching);
-//! 2. [`error`] — turns an error status into a plain-English HTML page in
+//! 2. [`session`] — who is asking: the session cookie resolved once, and the
+//!    CSRF token their forms must carry;
+//! 3. [`error`] — turns an error status into a plain-English HTML page in
 //!    the site layout;
-//! 3. [`supervise`] — request timeout, panic containment and the hard stop
+//! 4. [`supervise`] — request timeout, panic containment and the hard stop
 //!    that [`serve`] uses when shutdown runs out of patience;
-//! 4. a request body limit, then the routes.
+//! 5. a request body limit, then the routes of [`routes::ROUTES`], each
+//!    behind its [`gate`]: sign-in stage, `app`'s policy, and CSRF.
 //!
 //! Architecture invariant: no handler decides anything a person could
 //! dispute (who may see what, what a finding means); it asks `app`.
 #![forbid(unsafe_code)]
 
 mod assets;
+mod cookies;
+mod csrf;
 mod display;
 mod error;
+mod forms;
+mod gate;
 mod headers;
 mod health;
 mod layout;
 mod pages;
+mod qr;
+mod routes;
 mod serve;
+mod session;
 mod state;
 mod supervise;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use portcullis_app::App;
 
 pub use serve::{WebError, serve, shutdown_signal};
@@ -44,10 +53,25 @@ use crate::state::AppState;
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// How the web app presents itself.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct WebConfig {
     /// Show the "demonstration, made-up data" banner on every page.
     pub demo: bool,
+    /// The one-time token that `/setup?token=…` must carry while no account
+    /// exists. The CLI makes one at start on a fresh database and prints the
+    /// link, so only whoever can read the server's terminal can claim it.
+    /// `None` means `/setup` is never offered.
+    pub setup_token: Option<String>,
+}
+
+impl std::fmt::Debug for WebConfig {
+    // The setup token is a credential: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("demo", &self.demo)
+            .field("setup_token", &self.setup_token.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 /// Every route of the web app, with the security stack around it.
@@ -57,16 +81,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
 
 /// The routes plus `extra` (tests add slow or panicking routes), layered.
 fn build(state: AppState, extra: Router<AppState>) -> Router {
-    Router::new()
-        .route("/", get(pages::home::show))
-        .route("/healthz", get(health::healthz))
-        .route(assets::STYLESHEET_PATH, get(assets::stylesheet))
+    routes::router(&state)
         .merge(extra)
         .fallback(error::not_found)
         // Layers wrap what is above them: the last one added runs first.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn_with_state(state.clone(), supervise::supervise))
         .layer(from_fn_with_state(state.clone(), error::error_pages))
+        .layer(from_fn_with_state(state.clone(), session::sessions))
         .layer(from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -6,6 +6,7 @@
 //! database afterwards, so no handler may still be using it by then.
 
 use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -60,7 +61,9 @@ async fn serve_router(
         tracing::info!("shutting down: no new connections; finishing requests in progress");
         let _ = signalled_tx.send(());
     };
-    let mut server = axum::serve(listener, router).with_graceful_shutdown(signal).into_future();
+    // Handlers see the peer address (sign-in throttling, the audit log).
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let mut server = axum::serve(listener, service).with_graceful_shutdown(signal).into_future();
 
     tokio::select! {
         done = &mut server => return Ok(done?),

@@ -1,9 +1,11 @@
-//! `/healthz`: what a load balancer sees.
+//! `/healthz`: what a load balancer sees; and what a person sees when the
+//! database is gone.
 
 mod common;
 
 use axum::http::StatusCode;
 use common::site;
+use portcullis_types::Role;
 use portcullis_web::WebConfig;
 
 #[tokio::test]
@@ -14,6 +16,7 @@ async fn healthz_is_ok_while_the_database_answers() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body, "ok");
     assert_eq!(page.header("cache-control"), "no-store");
+    assert!(page.set_cookie("portcullis_csrf").is_none(), "no cookies for machines");
     page.assert_security_headers();
 }
 
@@ -30,11 +33,13 @@ async fn healthz_is_503_once_the_database_is_closed() {
 }
 
 #[tokio::test]
-async fn a_closed_database_gives_an_error_page_without_internals() {
+async fn a_closed_database_gives_a_signed_in_person_an_error_page_without_internals() {
     let site = site(WebConfig::default()).await;
+    let office = site.app.create_office("Office", false, &portcullis_app::Actor::Cli).await.unwrap().id;
+    let (mut browser, _) = site.signed_in_as(Role::Manager, Some(office), "Sam Okafor").await;
     site.app.close().await;
 
-    let page = site.get("/").await;
+    let page = browser.get("/").await;
 
     assert!(page.status.is_server_error(), "{}", page.status);
     assert_eq!(page.header("content-type"), "text/html; charset=utf-8");

@@ -52,6 +52,22 @@ impl App {
         })
     }
 
+    /// Show the same seed again after a wrong code, so the entry the person
+    /// already added to their app keeps working. Only the session that was
+    /// offered the seed can reopen it.
+    pub fn resume_totp_enrolment(&self, who: &SignedIn, pending: &str) -> Result<EnrolmentStart, AuthError> {
+        if who.session.stage != SessionStage::MustEnrol {
+            return Err(AuthError::Expired);
+        }
+        let seed = seal::open(self.server_key(), "totp-pending", &who.session.id_hash, pending)?;
+        let secret = TotpSecret::from_bytes(seed);
+        Ok(EnrolmentStart {
+            secret_text: secret.base32_grouped(),
+            uri: secret.provisioning_uri(who.user.email.as_str()),
+            pending: pending.to_owned(),
+        })
+    }
+
     /// Check the first code from the app, store the seed, issue recovery
     /// codes and a full session.
     pub async fn finish_totp_enrolment(

@@ -11,8 +11,10 @@ use crate::output::{Outcome, say};
 /// Open the database, bind, serve until SIGTERM/SIGINT, then close cleanly.
 pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
     let app = open_app(cli).await?;
+    let mut demo_password = None;
     if args.demo {
-        app.seed_demo(&Actor::System).await.context("cannot add the demonstration office")?;
+        demo_password =
+            app.seed_demo(&Actor::System).await.context("cannot add the demonstration office")?.manager_password;
     }
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
@@ -23,13 +25,36 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
     };
     let shown = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     say(format_args!("Portcullis is running at http://{shown}/ (database: {})", db_url(cli)?.display_safe()));
+    if let Some(password) = &demo_password {
+        say(format_args!(
+            "Demo office created. Sign in as {} with password {} (shown once; you will then set up an authenticator app).",
+            portcullis_app::DEMO_MANAGER_EMAIL,
+            password.as_str()
+        ));
+    }
+    let setup_token = first_run_token(&app).await?;
+    if let Some(token) = &setup_token {
+        say(format_args!(
+            "First run: open http://{shown}/setup?token={} to create the office and its manager account.",
+            token.as_str()
+        ));
+    }
     say("Press Ctrl+C to stop.");
-    let served =
-        portcullis_web::serve(listener, app.clone(), WebConfig { demo: args.demo }, portcullis_web::shutdown_signal())
-            .await;
+    let config = WebConfig { demo: args.demo, setup_token: setup_token.map(|t| t.to_string()) };
+    let served = portcullis_web::serve(listener, app.clone(), config, portcullis_web::shutdown_signal()).await;
     // Close the database whatever happened, so the WAL is checkpointed.
     app.close().await;
     served.context("the web server stopped with an error")?;
     say("Portcullis has stopped.");
     Ok(Outcome::Clean)
+}
+
+/// A one-time setup token while no account exists, so that only whoever can
+/// read this terminal can claim a fresh server.
+async fn first_run_token(app: &portcullis_app::App) -> Result<Option<zeroize::Zeroizing<String>>> {
+    if app.needs_setup().await? {
+        Ok(Some(portcullis_app::auth::new_token(&portcullis_app::OsRandom)))
+    } else {
+        Ok(None)
+    }
 }

@@ -1,7 +1,4 @@
-//! `GET /`: what Portcullis is, and the offices it holds.
-//!
-//! Until accounts exist there is no sign-in in front of this page, so it
-//! shows only office names and dates, nothing from inside an office.
+//! `GET /`: the office home page of a signed-in person.
 
 use askama::Template;
 use axum::extract::State;
@@ -11,29 +8,28 @@ use portcullis_app::App;
 use crate::display::long_date;
 use crate::error::PageError;
 use crate::layout::{Layout, render};
-
-/// One row of the offices table.
-#[derive(Debug)]
-struct OfficeRow {
-    name: String,
-    created: String,
-    demo: bool,
-}
+use crate::session::Full;
 
 #[derive(Debug, Template)]
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    offices: Vec<OfficeRow>,
+    office: String,
+    name: String,
+    role: &'static str,
+    people: usize,
+    since: String,
 }
 
 /// `GET /`
-pub(crate) async fn show(layout: Layout, State(app): State<App>) -> Result<Html<String>, PageError> {
-    let offices = app
-        .offices()
-        .await?
-        .into_iter()
-        .map(|o| OfficeRow { name: o.name.to_string(), created: long_date(o.created_at), demo: o.demo })
-        .collect();
-    render(&HomePage { layout, offices })
+pub(crate) async fn show(layout: Layout, State(app): State<App>, Full(who): Full) -> Result<Html<String>, PageError> {
+    let summary = app.home(&who).await?;
+    render(&HomePage {
+        layout,
+        office: summary.office.name.to_string(),
+        name: who.user.name.to_string(),
+        role: who.user.role.label(),
+        people: summary.people,
+        since: long_date(summary.office.created_at),
+    })
 }

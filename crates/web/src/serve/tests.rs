@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use portcullis_app::auth::ServerKey;
 use portcullis_app::{App, OsRandom, SystemClock};
 use portcullis_store_sqlite::SqliteStore;
 use portcullis_testkit::http;
@@ -77,7 +78,7 @@ struct Running {
 /// An app over a fresh SQLite database in `dir`.
 async fn test_app(dir: &tempfile::TempDir) -> App {
     let store = SqliteStore::open(&dir.path().join("p.db")).await.unwrap();
-    App::with_parts(Arc::new(store), Arc::new(SystemClock), Arc::new(OsRandom))
+    App::with_parts(Arc::new(store), Arc::new(SystemClock), Arc::new(OsRandom), ServerKey::from_bytes([7; 32]))
 }
 
 fn new_probe() -> Arc<Probe> {

@@ -1,0 +1,275 @@
+//! The web app in a real browser: headless Chromium driven through
+//! ChromeDriver (WebDriver), from first-run setup through enrolling an
+//! authenticator, signing in and signing out — with axe-core checking every
+//! page reached for serious or critical accessibility violations, and
+//! screenshots of the sign-in and home pages in `target/screenshots/`.
+//!
+//! Needs `chromium`, `chromedriver` and axe-core (`PORTCULLIS_AXE_JS`, the
+//! path to `axe.min.js`); `./scripts/test` installs all three and sets
+//! `PORTCULLIS_REQUIRE_BROWSER=1` so that a missing browser fails the run
+//! instead of skipping.
+#![allow(
+    clippy::zombie_processes,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr
+)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use portcullis_app::SystemClock;
+use portcullis_app::auth::TotpSecret;
+use portcullis_types::Clock as _;
+use zeroize::Zeroizing;
+
+const PASSWORD: &str = "lantern orchard velvet 42";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// What is missing for the browser test, if anything.
+fn missing() -> Option<String> {
+    for tool in ["chromium", "chromedriver"] {
+        if Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+            return Some(format!("{tool} is not installed"));
+        }
+    }
+    match std::env::var_os("PORTCULLIS_AXE_JS") {
+        Some(p) if Path::new(&p).is_file() => None,
+        _ => Some("PORTCULLIS_AXE_JS does not name axe.min.js".into()),
+    }
+}
+
+/// Start `portcullis serve` on a fresh database; returns the process, its
+/// base URL and the one-time setup link it printed.
+fn start_server(dir: &Path) -> (Killed, String, String) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("PORTCULLIS_DATA_DIR", dir.join("data"))
+        .env("PORTCULLIS_KEY_FILE", dir.join("secret.key"))
+        .env_remove("PORTCULLIS_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+            && let Some(at) = line.find("/setup?token=")
+        {
+            let token = line[at..].split_whitespace().next().unwrap().trim_end_matches(['.', ')']);
+            return (server, base.clone(), format!("{base}{token}"));
+        }
+    }
+    panic!("the server printed no setup link");
+}
+
+fn start_chromedriver() -> (Killed, String) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Killed(child), format!("http://127.0.0.1:{port}"))
+}
+
+async fn browser(driver: &str, profile: &Path) -> Client {
+    // Several rustls crypto providers are linked into this test; name one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::rustls().unwrap().capabilities(caps).connect(driver).await.unwrap()
+}
+
+fn screenshots_dir() -> PathBuf {
+    // CARGO_MANIFEST_DIR is crates/cli; the workspace target is two up.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run axe-core on the current page; fail on any serious or critical issue.
+async fn axe(c: &Client, axe_js: &str, checked: &mut Vec<String>) {
+    let url = c.current_url().await.unwrap().to_string();
+    c.execute(axe_js, vec![]).await.unwrap();
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+                .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let problems: Vec<String> = serde_json::from_value(result).unwrap();
+    assert!(problems.is_empty(), "accessibility problems on {url}:\n{}", problems.join("\n"));
+    checked.push(url);
+}
+
+async fn fill(c: &Client, name: &str, value: &str) {
+    let field = c.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn submit(c: &Client) {
+    c.find(Locator::Css("main form button[type='submit'], main form input[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+/// Wait (up to 10 s) until the browser has navigated to `want`: ChromeDriver
+/// can return from a click before the next page's URL is reported.
+async fn arrive(c: &Client, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = path(c).await;
+        let ready: bool =
+            serde_json::from_value(c.execute("return document.readyState === 'complete'", vec![]).await.unwrap())
+                .unwrap_or(false);
+        if now == want && ready {
+            return;
+        }
+        assert!(Instant::now() < deadline, "expected to arrive at {want}, still at {now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
+    if let Some(why) = missing() {
+        assert!(std::env::var("PORTCULLIS_REQUIRE_BROWSER").as_deref() != Ok("1"), "browser test required but {why}");
+        eprintln!("SKIPPED: browser test: {why}");
+        return;
+    }
+    let axe_js = std::fs::read_to_string(std::env::var("PORTCULLIS_AXE_JS").unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, setup_link) = start_server(dir.path());
+    let (_driver, driver_url) = start_chromedriver();
+    let c = browser(&driver_url, &dir.path().join("profile")).await;
+    let shots = screenshots_dir();
+    let mut checked = Vec::new();
+
+    // First run: create the office and its manager.
+    c.goto(&setup_link).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    fill(&c, "office_name", "Office of Jane <b>Smith</b> MP").await;
+    fill(&c, "name", "Sam Okafor").await;
+    fill(&c, "email", "sam@example.org.uk").await;
+    fill(&c, "password", PASSWORD).await;
+    submit(&c).await;
+
+    // Sign in with the password.
+    arrive(&c, "/login").await;
+    axe(&c, &axe_js, &mut checked).await;
+    std::fs::write(shots.join("sign-in.png"), c.screenshot().await.unwrap()).unwrap();
+    fill(&c, "email", "sam@example.org.uk").await;
+    fill(&c, "password", PASSWORD).await;
+    submit(&c).await;
+
+    // Enrol an authenticator: read the secret as a person would type it.
+    arrive(&c, "/enrol").await;
+    axe(&c, &axe_js, &mut checked).await;
+    let secret_text = c.find(Locator::Css("[data-secret]")).await.unwrap().text().await.unwrap();
+    let plain: String = secret_text.chars().filter(|ch| !ch.is_whitespace()).collect();
+    let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
+    fill(&c, "code", &secret.code_at(SystemClock.now())).await;
+    submit(&c).await;
+
+    // Recovery codes are shown once.
+    arrive(&c, "/enrol").await;
+    c.wait().for_element(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    let page = text(&c).await;
+    assert!(page.contains("recovery code"), "{page}");
+    c.find(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap().click().await.unwrap();
+
+    // Home, signed in; the office name is shown as text, not markup.
+    arrive(&c, "/").await;
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("Office of Jane <b>Smith</b> MP"));
+    std::fs::write(shots.join("home.png"), c.screenshot().await.unwrap()).unwrap();
+
+    c.goto(&format!("{base}/audit")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("auth.second_factor_enrolled"));
+
+    // Sign out, then back in with a code from the next time step (the one
+    // used at enrolment may not be used again).
+    c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/login").await;
+    assert!(text(&c).await.contains("signed out"));
+    fill(&c, "email", "sam@example.org.uk").await;
+    fill(&c, "password", PASSWORD).await;
+    submit(&c).await;
+    arrive(&c, "/login/code").await;
+    axe(&c, &axe_js, &mut checked).await;
+    fill(&c, "code", &secret.code_at(SystemClock.now().plus_secs(30))).await;
+    submit(&c).await;
+    arrive(&c, "/").await;
+
+    c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/login").await;
+    c.goto(&format!("{base}/")).await.unwrap();
+    arrive(&c, "/login").await; // after signing out the home page needs sign-in again
+    c.close().await.unwrap();
+    assert!(checked.len() >= 7, "axe ran on {checked:?}");
+    assert!(shots.join("sign-in.png").is_file() && shots.join("home.png").is_file());
+}

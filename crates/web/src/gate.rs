@@ -1,0 +1,101 @@
+//! The gate in front of every route: is this visitor at the right stage of
+//! signing in, does `app`'s policy let them take the route's action, and
+//! does a form carry its CSRF token? Handlers run only once all three pass.
+//!
+//! The gate is built from each route's [`Access`] in
+//! [`routes::ROUTES`](crate::routes::ROUTES), so a route cannot exist
+//! without saying who may use it.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use portcullis_app::App;
+use portcullis_app::policy::Action;
+use portcullis_store::SessionStage;
+
+use crate::csrf;
+use crate::error::PageError;
+use crate::session::Visitor;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Anyone, signed in or not: the health check, the stylesheet.
+    Public,
+    /// Only someone not signed in: setup and the password step. A visitor
+    /// part-way through signing in is sent to their next step; a signed-in
+    /// one to the home page.
+    SignedOut,
+    /// Only a half-finished sign-in at this stage (second factor to give, or
+    /// to enrol).
+    Step(SessionStage),
+    /// Any session, half-finished or not: signing out.
+    AnySession,
+    /// A full session whose role and office allow this action, as
+    /// `app.require` decides (and audits when it refuses).
+    Action(Action),
+}
+
+/// What the gate decided before looking at any form.
+#[derive(Debug)]
+enum Verdict {
+    Pass,
+    SendTo(&'static str),
+    Refuse(PageError),
+}
+
+/// Where a session at `stage` belongs.
+const fn home_of(stage: SessionStage) -> &'static str {
+    match stage {
+        SessionStage::NeedsSecondFactor => "/login/code",
+        SessionStage::MustEnrol => "/enrol",
+        SessionStage::Full => "/",
+    }
+}
+
+async fn verdict(app: &App, visitor: &Visitor, access: Access) -> Verdict {
+    let Some(who) = visitor.who.as_ref() else {
+        return match access {
+            Access::Public | Access::SignedOut => Verdict::Pass,
+            _ => Verdict::SendTo("/login"),
+        };
+    };
+    let stage = who.session.stage;
+    match access {
+        Access::Public | Access::AnySession => Verdict::Pass,
+        Access::Step(wanted) if wanted == stage => Verdict::Pass,
+        Access::SignedOut | Access::Step(_) => Verdict::SendTo(home_of(stage)),
+        Access::Action(_) if stage != SessionStage::Full => Verdict::SendTo(home_of(stage)),
+        Access::Action(action) => match app.require(who, action).await {
+            Ok(_) => Verdict::Pass,
+            Err(e) => Verdict::Refuse(e.into()),
+        },
+    }
+}
+
+/// The gate's state: the app and one route's access rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Gate {
+    pub app: App,
+    pub access: Access,
+}
+
+/// Middleware (per route): let the request through only if the visitor may
+/// use the route and, for anything but GET and HEAD, its form is genuine.
+pub(crate) async fn gate(State(gate): State<Gate>, req: Request, next: Next) -> Response {
+    let Some(visitor) = req.extensions().get::<Visitor>().cloned() else {
+        return PageError::Internal.into_response();
+    };
+    match verdict(&gate.app, &visitor, gate.access).await {
+        Verdict::Pass => {}
+        Verdict::SendTo(path) => return Redirect::to(path).into_response(),
+        Verdict::Refuse(e) => return e.into_response(),
+    }
+    if req.method().is_safe() {
+        return next.run(req).await;
+    }
+    match csrf::verify(req, &visitor.csrf).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}

@@ -1,0 +1,87 @@
+//! Every route in one table: its method, its path, who may use it, and its
+//! handler. The router is built from this table and nothing else, and the
+//! role × route test walks the same table, so a new route is tested for
+//! every role the moment it is added.
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use portcullis_app::policy::Action;
+use portcullis_store::SessionStage;
+
+use crate::gate::{Access, Gate, gate};
+use crate::state::AppState;
+use crate::{assets, health, pages};
+
+use Access::{AnySession, Public, SignedOut, Step};
+use Verb::{Get, Post};
+
+/// HTTP methods routes use. GET routes answer HEAD too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Get,
+    Post,
+}
+
+impl Verb {
+    const fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+        }
+    }
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RouteSpec {
+    pub method: Verb,
+    pub path: &'static str,
+    pub access: Access,
+    /// Builds the handler for the given method filter (the filter comes from
+    /// `method`, so the two cannot disagree).
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+}
+
+const fn route(
+    method: Verb,
+    path: &'static str,
+    access: Access,
+    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+) -> RouteSpec {
+    RouteSpec { method, path, access, handler }
+}
+
+const SECOND_FACTOR: Access = Step(SessionStage::NeedsSecondFactor);
+const ENROLLING: Access = Step(SessionStage::MustEnrol);
+
+/// The web app's routes (DESIGN.md, "Web routes").
+pub(crate) const ROUTES: &[RouteSpec] = &[
+    route(Get, "/healthz", Public, |m| on(m, health::healthz)),
+    route(Get, assets::STYLESHEET_PATH, Public, |m| on(m, assets::stylesheet)),
+    route(Get, "/setup", SignedOut, |m| on(m, pages::setup::show)),
+    route(Post, "/setup", SignedOut, |m| on(m, pages::setup::submit)),
+    route(Get, "/login", SignedOut, |m| on(m, pages::login::show)),
+    route(Post, "/login", SignedOut, |m| on(m, pages::login::submit)),
+    route(Get, "/login/code", SECOND_FACTOR, |m| on(m, pages::code::show)),
+    route(Post, "/login/code", SECOND_FACTOR, |m| on(m, pages::code::submit)),
+    route(Get, "/login/recovery", SECOND_FACTOR, |m| on(m, pages::recovery::show)),
+    route(Post, "/login/recovery", SECOND_FACTOR, |m| on(m, pages::recovery::submit)),
+    route(Get, "/enrol", ENROLLING, |m| on(m, pages::enrol::show)),
+    route(Post, "/enrol", ENROLLING, |m| on(m, pages::enrol::submit)),
+    route(Post, "/logout", AnySession, |m| on(m, pages::logout::submit)),
+    route(Get, "/", Access::Action(Action::ViewOfficeHome), |m| on(m, pages::home::show)),
+    route(Get, "/audit", Access::Action(Action::ViewAuditLog), |m| on(m, pages::audit::show)),
+];
+
+/// The routes of [`ROUTES`], each behind its gate.
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
+    ROUTES.iter().fold(Router::new(), |router, spec| {
+        let rule = Gate { app: state.app.clone(), access: spec.access };
+        let handler = (spec.handler)(spec.method.filter()).route_layer(from_fn_with_state(rule, gate));
+        router.route(spec.path, handler)
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,4 @@
+//! Benchmarks.
+
+pub mod server;
+pub mod web;
