@@ -167,7 +167,7 @@ async fn recovery_codes_work_once_each() {
     let first = codes.0[0].to_uppercase();
     let (_, left) = o.app.sign_in_recovery(&partial(&o).await, &first).await.unwrap();
     assert_eq!(left, 9);
-    assert!(matches!(o.app.sign_in_recovery(&partial(&o).await, &first).await, Err(AuthError::BadCode)));
+    assert!(matches!(o.app.sign_in_recovery(&partial(&o).await, &first).await, Err(AuthError::BadRecoveryCode)));
 }
 
 #[tokio::test]

@@ -76,8 +76,8 @@ pub fn start(binary: &Path, db: &str, work: &Path) -> Result<Server> {
 
 /// Set up the office, sign in, enrol an authenticator: a fully signed-in visitor.
 pub async fn signed_in_visitor(server: &Server) -> Result<Visitor> {
-    const EMAIL: &str = "bench@example.org.uk";
-    const PASSWORD: &str = "benchmark lantern orchard";
+    const EMAIL: &str = "load.tester@example.org.uk";
+    const PASSWORD: &str = "copper kettle meadow 917";
     let mut v = Visitor::new(server.addr);
     let page = v.get(&server.setup_path).await?;
     let token = input_value(&page.body, "token").unwrap_or_default();
@@ -92,7 +92,8 @@ pub async fn signed_in_visitor(server: &Server) -> Result<Visitor> {
     ];
     let r = v.post_form("/setup", &fields).await?;
     if r.status != 303 {
-        bail!("setup answered {}", r.status);
+        let why: Vec<&str> = r.body.lines().filter(|l| l.contains("pc-error-message")).collect();
+        bail!("setup answered {} instead of a redirect: {}", r.status, why.join(" "));
     }
     let login = v.get("/login").await?;
     let csrf = input_value(&login.body, "csrf").context("no csrf field on the sign-in page")?;

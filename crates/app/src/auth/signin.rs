@@ -57,6 +57,9 @@ pub enum AuthError {
     /// Wrong second-factor code.
     #[error("That code is not right. Check the code in your authenticator app and try again.")]
     BadCode,
+    /// A wrong or already-used recovery code.
+    #[error("That recovery code is not right, or it has been used already. Each code works once.")]
+    BadRecoveryCode,
     /// A code already used once.
     #[error("That code has already been used. Wait for your app to show a new code, then enter it.")]
     ReplayedCode,
@@ -156,7 +159,10 @@ impl App {
         let (user, session) = self.partial_session(partial).await?;
         let digest = recovery_digest(self.server_key(), code);
         if !self.store().use_recovery_code(user.id, &digest, self.clock().now()).await? {
-            return Err(self.code_failed(&user, "wrong recovery code").await?);
+            return Err(match self.code_failed(&user, "wrong recovery code").await? {
+                AuthError::BadCode => AuthError::BadRecoveryCode,
+                other => other,
+            });
         }
         let left = self.store().unused_recovery_codes(user.id).await?;
         let token = self.finish_sign_in(&user, &session.id_hash, session.ip.as_deref(), "recovery code").await?;
