@@ -117,7 +117,7 @@ fn validate(form: &AccountForm<'_>) -> Result<(PersonName, Email), AccountError>
     Ok((name, email))
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -21,6 +21,17 @@ impl App {
         }
     }
 
+    /// Check that `who`'s role allows `action` at all, auditing a refusal.
+    /// For actions that concern no office (their own account, the operator
+    /// console) this is the whole check; office work also needs [`App::require`].
+    pub async fn permit(&self, who: &SignedIn, action: Action) -> Result<(), AppError> {
+        if crate::policy::permits(who.user.role, action) {
+            return Ok(());
+        }
+        self.record_refusal(who, &format!("{action:?}")).await?;
+        Err(AppError::Denied(Denied::Forbidden))
+    }
+
     /// Record that `who` asked for something they may not have: another
     /// office's record, or an action beyond their role.
     pub async fn record_refusal(&self, who: &SignedIn, what: &str) -> Result<(), AppError> {

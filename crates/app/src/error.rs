@@ -29,4 +29,20 @@ pub enum AppError {
     /// Something the request refers to does not exist (or is not yours).
     #[error("{0} was not found")]
     NotFound(String),
+    /// A rule of the office stops this, in words for the person who asked
+    /// ("You cannot change your own role").
+    #[error("{0}")]
+    Refused(String),
+    /// Sign-in machinery failed (a stored secret would not open, hashing failed).
+    #[error(transparent)]
+    Auth(Box<crate::auth::AuthError>),
+}
+
+impl From<crate::auth::AuthError> for AppError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        match e {
+            crate::auth::AuthError::Store(s) => Self::Store(s),
+            other => Self::Auth(Box::new(other)),
+        }
+    }
 }

@@ -13,7 +13,10 @@ pub mod auth;
 mod db_url;
 mod demo;
 mod error;
+mod invitations;
+pub mod mail;
 mod offices;
+mod people;
 pub mod policy;
 mod system;
 
@@ -22,14 +25,22 @@ use std::sync::Arc;
 use portcullis_store::Store;
 use portcullis_types::{Clock, Random};
 
+use url::Url;
+
 use crate::auth::{AuthSettings, ServerKey};
+use crate::mail::{Mailer, NoMailer};
 
 pub use accounts::{AccountError, AccountForm};
 pub use db_url::{DbUrl, DbUrlError, default_data_dir};
 pub use demo::{DEMO_MANAGER_EMAIL, DEMO_OFFICE_NAME, Demo};
 pub use error::AppError;
+pub use invitations::{INVITATION_DAYS, InviteError, InviteRequest, Invited};
 pub use offices::{Actor, OfficeSummary};
 pub use system::{OsRandom, SystemClock};
+
+/// Where links point until [`App::with_public_url`] says otherwise: the
+/// default listening address.
+const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8080";
 
 /// The running application: a store plus the capabilities use-cases need.
 #[derive(Debug, Clone)]
@@ -39,6 +50,10 @@ pub struct App {
     random: Arc<dyn Random>,
     key: ServerKey,
     auth: AuthSettings,
+    mailer: Arc<dyn Mailer>,
+    /// Where people reach this server (an origin: scheme, host, port, no
+    /// trailing slash); links in emails start with it.
+    public_origin: String,
 }
 
 impl App {
@@ -51,7 +66,44 @@ impl App {
 
     /// Assemble from parts; tests pass fakes here.
     pub fn with_parts(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: Arc<dyn Random>, key: ServerKey) -> Self {
-        Self { store, clock, random, key, auth: AuthSettings::default() }
+        Self {
+            store,
+            clock,
+            random,
+            key,
+            auth: AuthSettings::default(),
+            mailer: Arc::new(NoMailer),
+            public_origin: DEFAULT_ORIGIN.to_owned(),
+        }
+    }
+
+    /// The same app sending mail through `mailer`.
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = mailer;
+        self
+    }
+
+    /// The same app with links in emails starting at `url` (its path is
+    /// ignored; Portcullis lives at the root of its origin).
+    #[must_use]
+    pub fn with_public_url(mut self, url: &Url) -> Self {
+        self.public_origin = url.origin().ascii_serialization();
+        self
+    }
+
+    /// The origin people reach this server at, like `https://portcullis.example.org.uk`.
+    pub fn public_origin(&self) -> &str {
+        &self.public_origin
+    }
+
+    pub(crate) fn mailer(&self) -> &dyn Mailer {
+        &*self.mailer
+    }
+
+    /// An absolute link to `path_and_query` on this server.
+    pub(crate) fn link(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.public_origin)
     }
 
     /// The same app with other sign-in limits (tests, configuration).

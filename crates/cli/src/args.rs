@@ -56,6 +56,28 @@ pub struct ServeArgs {
     /// Add a demonstration office with made-up data, clearly marked as a demo
     #[arg(long)]
     pub demo: bool,
+    /// The address people use to reach Portcullis, for links in emails and
+    /// for passkeys (e.g. https://portcullis.example.org.uk). Default: the
+    /// listening address, with "localhost" for a loopback one
+    #[arg(long, env = "PORTCULLIS_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<url::Url>,
+    /// The sender of Portcullis's emails. The mail server itself is set
+    /// with the PORTCULLIS_SMTP_URL environment variable (kept out of the
+    /// command line, where others could read its password), e.g.
+    /// smtps://user:password@smtp.example.org.uk:465 or
+    /// smtp://host:587?tls=required. Without it, emails are printed here
+    #[arg(
+        long,
+        env = "PORTCULLIS_MAIL_FROM",
+        value_name = "ADDRESS",
+        default_value = "Portcullis <portcullis@localhost>"
+    )]
+    pub mail_from: String,
+    /// A reverse proxy in front of Portcullis (repeat for more). Requests
+    /// from it are attributed to the client address in its
+    /// X-Forwarded-For header; from anywhere else the header is ignored
+    #[arg(long = "trust-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `portcullis office …`

@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod context;
+mod mailer;
 mod output;
 
 use std::process::ExitCode;

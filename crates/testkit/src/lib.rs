@@ -8,5 +8,6 @@
 pub mod browserless;
 pub mod http;
 pub mod postgres;
+pub mod smtp;
 
 pub use portcullis_types::{FixedClock, SeqRandom};

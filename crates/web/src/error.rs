@@ -72,7 +72,7 @@ impl PageError {
             }
             Self::App(AppError::Denied(Denied::Forbidden)) => ErrorKind::Forbidden,
             Self::FormExpired => ErrorKind::FormExpired,
-            Self::App(AppError::Invalid(_)) => ErrorKind::BadRequest,
+            Self::App(AppError::Invalid(_) | AppError::Refused(_)) => ErrorKind::BadRequest,
             Self::TooLarge => ErrorKind::TooLarge,
             Self::App(AppError::Store(StoreError::Unavailable { .. }))
             | Self::Auth(AuthError::Store(StoreError::Unavailable { .. }))

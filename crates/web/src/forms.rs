@@ -108,25 +108,83 @@ impl Field {
     }
 }
 
-/// The fields of one form, in page order.
+/// One option of a [`Choice`].
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+/// A set of radio buttons (GOV.UK "radios"): a fieldset whose legend asks
+/// the question. The first radio carries the `id`, so the error summary's
+/// link lands on it.
+#[derive(Debug, Clone)]
+pub(crate) struct Radios {
+    pub id: &'static str,
+    pub legend: &'static str,
+    pub options: Vec<Choice>,
+    pub selected: String,
+    pub error: Option<String>,
+}
+
+impl Radios {
+    pub fn new(id: &'static str, legend: &'static str, options: Vec<Choice>) -> Self {
+        Self { id, legend, options, selected: String::new(), error: None }
+    }
+
+    /// Pre-select the option with this value (ignored if there is none).
+    pub fn selected(mut self, value: &str) -> Self {
+        if self.options.iter().any(|o| o.value == value) {
+            value.clone_into(&mut self.selected);
+        }
+        self
+    }
+
+    /// The `id` of option `index`: the first has the group's own.
+    pub fn option_id(&self, index: &usize) -> String {
+        if *index == 0 { self.id.to_owned() } else { format!("{}-{index}", self.id) }
+    }
+}
+
+/// The fields of one form, in page order (text inputs, then radios).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Form {
     pub fields: Vec<Field>,
+    pub radios: Vec<Radios>,
 }
 
 impl Form {
     pub fn new(fields: Vec<Field>) -> Self {
-        Self { fields }
+        Self { fields, radios: Vec::new() }
+    }
+
+    /// The same form with radios after its fields.
+    pub fn with_radios(mut self, radios: Radios) -> Self {
+        self.radios.push(radios);
+        self
+    }
+
+    /// Put each (id, message) on the field or radios with that id.
+    pub fn set_errors(&mut self, errors: &[(&str, String)]) {
+        let find = |id: &str| errors.iter().find(|(e, _)| *e == id).map(|(_, m)| m.clone());
+        for field in &mut self.fields {
+            field.error = find(field.id);
+        }
+        for radios in &mut self.radios {
+            radios.error = find(radios.id);
+        }
     }
 
     /// Whether any field has an error (the title then starts "Error: ").
     pub fn has_errors(&self) -> bool {
-        self.fields.iter().any(|f| f.error.is_some())
+        self.fields.iter().any(|f| f.error.is_some()) || self.radios.iter().any(|r| r.error.is_some())
     }
 
     /// (field id, message) for the error summary, in page order.
     pub fn errors(&self) -> Vec<(&'static str, &str)> {
-        self.fields.iter().filter_map(|f| f.error.as_deref().map(|e| (f.id, e))).collect()
+        let fields = self.fields.iter().filter_map(|f| f.error.as_deref().map(|e| (f.id, e)));
+        fields.chain(self.radios.iter().filter_map(|r| r.error.as_deref().map(|e| (r.id, e)))).collect()
     }
 }
 

@@ -31,9 +31,14 @@ pub(crate) enum Access {
     Step(SessionStage),
     /// Any session, half-finished or not: signing out.
     AnySession,
-    /// A full session whose role and office allow this action, as
-    /// `app.require` decides (and audits when it refuses).
+    /// A full session whose role allows this action, as `app.permit`
+    /// decides (and audits when it refuses).
     Action(Action),
+    /// A full session asking for one record by id (`/people/{id}`). The
+    /// use-case checks the record's office before the role, so a record of
+    /// another office is "not found" to everyone, whatever their role, and
+    /// nobody learns it exists.
+    Record,
 }
 
 /// What the gate decided before looking at any form.
@@ -65,9 +70,10 @@ async fn verdict(app: &App, visitor: &Visitor, access: Access) -> Verdict {
         Access::Public | Access::AnySession => Verdict::Pass,
         Access::Step(wanted) if wanted == stage => Verdict::Pass,
         Access::SignedOut | Access::Step(_) => Verdict::SendTo(home_of(stage)),
-        Access::Action(_) if stage != SessionStage::Full => Verdict::SendTo(home_of(stage)),
-        Access::Action(action) => match app.require(who, action).await {
-            Ok(_) => Verdict::Pass,
+        Access::Action(_) | Access::Record if stage != SessionStage::Full => Verdict::SendTo(home_of(stage)),
+        Access::Record => Verdict::Pass,
+        Access::Action(action) => match app.permit(who, action).await {
+            Ok(()) => Verdict::Pass,
             Err(e) => Verdict::Refuse(e.into()),
         },
     }

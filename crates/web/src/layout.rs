@@ -66,7 +66,12 @@ impl Layout {
             layout.office_name.clone_from(&visitor.office_name);
             // Links only to what the policy would let them open; the gate
             // still decides when they follow one.
-            let links = [("/", "Home", Action::ViewOfficeHome), ("/audit", "Audit log", Action::ViewAuditLog)];
+            let links = [
+                ("/", "Home", Action::ViewOfficeHome),
+                ("/people", "People", Action::ManageAccounts),
+                ("/audit", "Audit log", Action::ViewAuditLog),
+                ("/account", "Your account", Action::ManageOwnAccount),
+            ];
             layout.nav =
                 links.into_iter().filter(|(_, _, a)| permits(who.user.role, *a)).map(|(p, l, _)| (p, l)).collect();
         }

@@ -62,6 +62,10 @@ pub struct WebConfig {
     /// link, so only whoever can read the server's terminal can claim it.
     /// `None` means `/setup` is never offered.
     pub setup_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. A request from
+    /// anywhere else is attributed to its own peer address, so nobody can
+    /// dodge the sign-in throttle by sending that header themselves.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -70,6 +74,7 @@ impl std::fmt::Debug for WebConfig {
         f.debug_struct("WebConfig")
             .field("demo", &self.demo)
             .field("setup_token", &self.setup_token.as_ref().map(|_| "…"))
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }

@@ -13,7 +13,7 @@ use crate::gate::{Access, Gate, gate};
 use crate::state::AppState;
 use crate::{assets, health, pages};
 
-use Access::{AnySession, Public, SignedOut, Step};
+use Access::{AnySession, Public, Record, SignedOut, Step};
 use Verb::{Get, Post};
 
 /// HTTP methods routes use. GET routes answer HEAD too.
@@ -54,6 +54,8 @@ const fn route(
 
 const SECOND_FACTOR: Access = Step(SessionStage::NeedsSecondFactor);
 const ENROLLING: Access = Step(SessionStage::MustEnrol);
+const OWN_ACCOUNT: Access = Access::Action(Action::ManageOwnAccount);
+const MANAGE: Access = Access::Action(Action::ManageAccounts);
 
 /// The web app's routes (DESIGN.md, "Web routes").
 pub(crate) const ROUTES: &[RouteSpec] = &[
@@ -69,9 +71,24 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/login/recovery", SECOND_FACTOR, |m| on(m, pages::recovery::submit)),
     route(Get, "/enrol", ENROLLING, |m| on(m, pages::enrol::show)),
     route(Post, "/enrol", ENROLLING, |m| on(m, pages::enrol::submit)),
+    route(Get, "/login/forgot", SignedOut, |m| on(m, pages::forgot::show)),
+    route(Post, "/login/forgot", SignedOut, |m| on(m, pages::forgot::submit)),
+    route(Get, "/login/reset", SignedOut, |m| on(m, pages::forgot::show_reset)),
+    route(Post, "/login/reset", SignedOut, |m| on(m, pages::forgot::submit_reset)),
+    route(Get, "/invite", SignedOut, |m| on(m, pages::join::show)),
+    route(Post, "/invite", SignedOut, |m| on(m, pages::join::submit)),
     route(Post, "/logout", AnySession, |m| on(m, pages::logout::submit)),
     route(Get, "/", Access::Action(Action::ViewOfficeHome), |m| on(m, pages::home::show)),
     route(Get, "/audit", Access::Action(Action::ViewAuditLog), |m| on(m, pages::audit::show)),
+    route(Get, "/account", OWN_ACCOUNT, |m| on(m, pages::account::show)),
+    route(Post, "/account/password", OWN_ACCOUNT, |m| on(m, pages::account::change_password)),
+    route(Post, "/account/recovery-codes", OWN_ACCOUNT, |m| on(m, pages::account::new_recovery_codes)),
+    route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),
+    route(Get, "/people/invite", MANAGE, |m| on(m, pages::invite::show)),
+    route(Post, "/people/invite", MANAGE, |m| on(m, pages::invite::submit)),
+    route(Get, "/people/{id}", Record, |m| on(m, pages::people::show)),
+    route(Post, "/people/{id}/role", Record, |m| on(m, pages::people::change_role)),
+    route(Post, "/people/{id}/suspend", Record, |m| on(m, pages::people::suspend)),
 ];
 
 /// The routes of [`ROUTES`], each behind its gate.

@@ -10,7 +10,7 @@
 //! `portcullis_csrf` cookie, minted here when missing and set on the first
 //! HTML page, so the sign-in and setup forms can carry it.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -179,21 +179,71 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 
 /// Extractor: the network address the request came from, for the sign-in
 /// throttle and the audit log. `None` in tests, which call the router
-/// directly. Behind a reverse proxy this is the proxy's address.
+/// directly. Behind a reverse proxy named with `--trust-proxy`, the client
+/// address it reports in `X-Forwarded-For`.
 #[derive(Debug)]
 pub(crate) struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
+        Ok(Self(ip.map(|ip| ip.to_canonical().to_string())))
     }
 }
+
+/// The client's address: the peer, unless the peer is a trusted proxy; then
+/// the nearest address in `X-Forwarded-For` (read from the right, the end
+/// the proxies appended) that is not itself a trusted proxy. Anything a
+/// client wrote further left is never believed.
+fn client_ip<'a>(peer: Option<IpAddr>, forwarded: impl Iterator<Item = &'a str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == ip.to_canonical());
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).map(str::trim).collect();
+    for hop in hops.iter().rev().take(MAX_FORWARDED_HOPS) {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => {}
+            Ok(ip) => return Some(ip),
+            // A hop that is not an address: stop believing the header there.
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+/// More proxies than this in a chain is not a real deployment.
+const MAX_FORWARDED_HOPS: usize = 10;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let proxy = [ip("10.0.0.1")];
+        let from = |peer: &str, xff: &[&'static str]| client_ip(Some(ip(peer)), xff.iter().copied(), &proxy);
+        // A client sending the header itself is ignored.
+        assert_eq!(from("203.0.113.9", &["198.51.100.1"]), Some(ip("203.0.113.9")));
+        // Through the proxy: the address it appended, not what the client claimed before it.
+        assert_eq!(from("10.0.0.1", &["1.2.3.4, 203.0.113.9"]), Some(ip("203.0.113.9")));
+        assert_eq!(from("10.0.0.1", &["1.2.3.4", "203.0.113.9, 10.0.0.1"]), Some(ip("203.0.113.9")));
+        // No header, or garbage: the proxy itself, never a made-up address.
+        assert_eq!(from("10.0.0.1", &[]), Some(ip("10.0.0.1")));
+        assert_eq!(from("10.0.0.1", &["1.2.3.4, not-an-ip"]), Some(ip("10.0.0.1")));
+        // IPv4-mapped IPv6 peers match their IPv4 form.
+        assert_eq!(from("::ffff:10.0.0.1", &["203.0.113.9"]), Some(ip("203.0.113.9")));
+        assert_eq!(client_ip(None, std::iter::empty(), &proxy), None);
+    }
 
     #[test]
     fn only_our_own_token_shape_is_accepted_from_the_csrf_cookie() {

@@ -95,6 +95,11 @@ impl App {
         Ok((token, codes))
     }
 
+    /// How many of the person's recovery codes are unused.
+    pub async fn recovery_codes_left(&self, who: &SignedIn) -> Result<u32, AuthError> {
+        Ok(self.store().unused_recovery_codes(who.user.id).await?)
+    }
+
     /// Issue ten new recovery codes, invalidating the old ones.
     pub async fn replace_recovery_codes(&self, who: &SignedIn) -> Result<RecoveryCodes, AuthError> {
         let codes = new_recovery_codes(self.random());

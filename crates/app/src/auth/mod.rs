@@ -6,6 +6,7 @@
 mod common_passwords;
 mod enrol;
 mod password;
+mod password_change;
 mod seal;
 mod server_key;
 mod session;
@@ -16,6 +17,7 @@ mod totp;
 
 pub use enrol::{EnrolmentStart, RecoveryCodes};
 pub use password::{MAX_CHARS as PASSWORD_MAX_CHARS, MIN_CHARS as PASSWORD_MIN_CHARS, PasswordProblem};
+pub use password_change::{ChangeError, RESET_MINUTES};
 pub use seal::SealError;
 pub use server_key::{KeyError, ServerKey, default_key_path};
 pub use session::SignedIn;

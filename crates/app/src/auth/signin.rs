@@ -181,6 +181,15 @@ impl App {
         Ok(())
     }
 
+    /// A session for a new account that must enrol a second factor next.
+    pub(crate) async fn start_enrolment_session(
+        &self,
+        user: &User,
+        ip: Option<&str>,
+    ) -> Result<SessionToken, AuthError> {
+        self.start_session(user, SessionStage::MustEnrol, ip).await
+    }
+
     pub(super) async fn start_session(
         &self,
         user: &User,
@@ -250,14 +259,14 @@ impl App {
         Ok(AuthError::BadCode)
     }
 
-    async fn user_for(&self, email: Option<&Email>) -> Result<Option<User>, StoreError> {
+    pub(super) async fn user_for(&self, email: Option<&Email>) -> Result<Option<User>, StoreError> {
         match email {
             Some(e) => self.store().user_by_email(e).await,
             None => Ok(None),
         }
     }
 
-    fn throttle_window(&self, now: Timestamp) -> Timestamp {
+    pub(super) fn throttle_window(&self, now: Timestamp) -> Timestamp {
         let w = self.auth_settings().window_secs.max(1);
         Timestamp::from_unix_micros_saturating(now.unix_seconds().div_euclid(w) * w * 1_000_000)
     }
@@ -286,7 +295,7 @@ impl App {
 }
 
 /// Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-async fn verify_blocking(password: &str, stored: Opaque) -> bool {
+pub(super) async fn verify_blocking(password: &str, stored: Opaque) -> bool {
     let password = Zeroizing::new(password.to_owned());
     tokio::task::spawn_blocking(move || password::verify(&password, &stored)).await.unwrap_or(false)
 }

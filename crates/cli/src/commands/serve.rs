@@ -10,7 +10,9 @@ use crate::output::{Outcome, say};
 
 /// Open the database, bind, serve until SIGTERM/SIGINT, then close cleanly.
 pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
-    let app = open_app(cli).await?;
+    let public_url = public_url(args)?;
+    let mailer = mailer(args)?;
+    let app = open_app(cli).await?.with_public_url(&public_url).with_mailer(mailer);
     let mut demo_password = None;
     if args.demo {
         demo_password =
@@ -40,13 +42,50 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
         ));
     }
     say("Press Ctrl+C to stop.");
-    let config = WebConfig { demo: args.demo, setup_token: setup_token.map(|t| t.to_string()) };
+    let config = WebConfig {
+        demo: args.demo,
+        setup_token: setup_token.map(|t| t.to_string()),
+        trusted_proxies: args.trusted_proxies.clone(),
+    };
     let served = portcullis_web::serve(listener, app.clone(), config, portcullis_web::shutdown_signal()).await;
     // Close the database whatever happened, so the WAL is checkpointed.
     app.close().await;
     served.context("the web server stopped with an error")?;
     say("Portcullis has stopped.");
     Ok(Outcome::Clean)
+}
+
+/// `--public-url`, or what the listening address implies: a loopback
+/// address becomes `localhost` (passkeys need a name, not a number).
+fn public_url(args: &ServeArgs) -> Result<url::Url> {
+    if let Some(url) = &args.public_url {
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            anyhow::bail!("--public-url must be an http or https address such as https://portcullis.example.org.uk");
+        }
+        return Ok(url.clone());
+    }
+    let port = args.listen.port();
+    let host = if args.listen.ip().is_loopback() || args.listen.ip().is_unspecified() {
+        "localhost".to_owned()
+    } else {
+        match args.listen.ip() {
+            std::net::IpAddr::V4(v4) => v4.to_string(),
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        }
+    };
+    url::Url::parse(&format!("http://{host}:{port}/")).context("cannot make a public address from --listen")
+}
+
+/// The SMTP relay from `PORTCULLIS_SMTP_URL`, or the terminal.
+fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
+    match std::env::var("PORTCULLIS_SMTP_URL").ok().filter(|v| !v.trim().is_empty()) {
+        Some(url) => {
+            let smtp = portcullis_app::mail::SmtpMailer::new(url.trim(), &args.mail_from)
+                .context("cannot use the mail server in PORTCULLIS_SMTP_URL")?;
+            Ok(std::sync::Arc::new(smtp))
+        }
+        None => Ok(std::sync::Arc::new(crate::mailer::TerminalMailer)),
+    }
 }
 
 /// A one-time setup token while no account exists, so that only whoever can

@@ -40,9 +40,13 @@ impl std::fmt::Debug for EnrolPage {
 
 #[derive(Template)]
 #[template(path = "recovery_codes.html")]
-struct RecoveryCodesPage {
-    layout: Layout,
-    codes: Vec<Zeroizing<String>>,
+pub(crate) struct RecoveryCodesPage {
+    pub layout: Layout,
+    pub codes: Vec<Zeroizing<String>>,
+    /// What has just succeeded.
+    pub banner: &'static str,
+    /// Where "continue" goes.
+    pub next: &'static str,
 }
 
 impl std::fmt::Debug for RecoveryCodesPage {
@@ -113,7 +117,15 @@ pub(crate) async fn submit(
             // Drawn for the session that has just ended: no sign-out button
             // carrying its token.
             let layout = Layout { signed_in: false, ..layout };
-            with_session(&token, render(&RecoveryCodesPage { layout, codes: codes.0 })?)
+            with_session(
+                &token,
+                render(&RecoveryCodesPage {
+                    layout,
+                    codes: codes.0,
+                    banner: "Your authenticator app is set up.",
+                    next: "/",
+                })?,
+            )
         }
         // The sealed seed did not open: altered, or from another sign-in.
         // Start again with a new key.

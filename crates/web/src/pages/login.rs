@@ -38,6 +38,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "signed-out" => Some("You have signed out."),
         "set-up" => Some("Your office and account are ready. Sign in to set up your authenticator app."),
+        "reset" => Some("Your password has been changed. Sign in with it and your second factor."),
         _ => None,
     }
 }

@@ -1,11 +1,17 @@
 //! One module per page (or group of pages about one thing).
 
+pub(crate) mod account;
 pub(crate) mod audit;
 pub(crate) mod code;
 pub(crate) mod enrol;
+pub(crate) mod forgot;
 pub(crate) mod home;
+pub(crate) mod invite;
+pub(crate) mod join;
 pub(crate) mod login;
 pub(crate) mod logout;
+pub(crate) mod message;
+pub(crate) mod people;
 pub(crate) mod recovery;
 pub(crate) mod setup;
 

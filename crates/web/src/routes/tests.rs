@@ -62,6 +62,22 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Post, "/logout",                [303, 303, 303, 303, 303, 303, 303, 303, 303]),
     (Verb::Get,  "/",                      [303, 303, 303, 200, 200, 200, 200, 200, 403]),
     (Verb::Get,  "/audit",                 [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    (Verb::Get,  "/login/forgot",          [200, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Post, "/login/forgot",          [200, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Get,  "/login/reset",           [404, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Post, "/login/reset",           [404, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Get,  "/invite",                [404, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Post, "/invite",                [404, 303, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Get,  "/account",               [303, 303, 303, 200, 200, 200, 200, 200, 200]),
+    (Verb::Post, "/account/password",      [303, 303, 303, 200, 200, 200, 200, 200, 200]),
+    (Verb::Post, "/account/recovery-codes",[303, 303, 303, 200, 200, 200, 200, 200, 200]),
+    (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    (Verb::Get,  "/people/invite",         [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    (Verb::Post, "/people/invite",         [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    // An account of the visitor's own office; the operator belongs to none.
+    (Verb::Get,  "/people/{id}",           [303, 303, 303, 200, 200, 403, 403, 403, 404]),
+    (Verb::Post, "/people/{id}/role",      [303, 303, 303, 200, 200, 403, 403, 403, 404]),
+    (Verb::Post, "/people/{id}/suspend",   [303, 303, 303, 400, 400, 403, 403, 403, 404]),
 ];
 
 /// Where a 303 must point: sign-in for strangers, the unfinished step for a
@@ -84,6 +100,8 @@ struct World {
     clock: Arc<FixedClock>,
     office: OfficeId,
     users: Vec<(Role, User)>,
+    /// An account in the office for the `/people/{id}` routes.
+    target: User,
     _dir: tempfile::TempDir,
 }
 
@@ -108,7 +126,17 @@ async fn world() -> World {
         };
         users.push((role, app.store().create_user(&new).await.unwrap()));
     }
-    World { app, clock, office, users, _dir: dir }
+    let target = NewUser {
+        id: UserId::generate(app.random()),
+        office_id: Some(office),
+        email: Email::new("target@example.org.uk").unwrap(),
+        name: PersonName::new("A Target").unwrap(),
+        role: Role::Caseworker,
+        password_hash: Opaque("unused".into()),
+        created_at: clock.now(),
+    };
+    let target = app.store().create_user(&target).await.unwrap();
+    World { app, clock, office, users, target, _dir: dir }
 }
 
 impl World {
@@ -145,7 +173,7 @@ impl World {
 #[tokio::test]
 async fn every_visitor_gets_the_expected_answer_from_every_route() {
     let world = world().await;
-    let config = WebConfig { demo: false, setup_token: Some("the-setup-token".into()) };
+    let config = WebConfig { demo: false, setup_token: Some("the-setup-token".into()), ..WebConfig::default() };
     let site = router(world.app.clone(), config);
 
     for spec in ROUTES {
@@ -163,8 +191,9 @@ async fn every_visitor_gets_the_expected_answer_from_every_route() {
                 Some((token, csrf)) => (format!("portcullis_session={token}"), csrf.clone()),
                 None => (format!("portcullis_csrf={ANON_CSRF}"), ANON_CSRF.to_owned()),
             };
+            let uri = path.replace("{id}", &world.target.id.to_string());
             let builder =
-                Request::builder().uri(*path).header(header::HOST, "portcullis.test").header(header::COOKIE, cookie);
+                Request::builder().uri(uri).header(header::HOST, "portcullis.test").header(header::COOKIE, cookie);
             let req = match method {
                 Verb::Get => builder.method("GET").body(Body::empty()),
                 Verb::Post => builder

@@ -14,9 +14,11 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use portcullis_app::App;
 use portcullis_app::auth::{ServerKey, TotpSecret, token_digest};
+use portcullis_app::mail::SmtpMailer;
 use portcullis_store::{NewSession, NewUser, Opaque, SessionStage, User};
 use portcullis_store_sqlite::SqliteStore;
 use portcullis_testkit::browserless::{element_text, input_value};
+use portcullis_testkit::smtp::SmtpSink;
 use portcullis_types::{Clock as _, Email, FixedClock, OfficeId, PersonName, Role, SeqRandom, Timestamp, UserId};
 use portcullis_web::{WebConfig, router};
 use tempfile::TempDir;
@@ -51,8 +53,11 @@ pub const PASSWORD: &str = "marble teapot harbour";
 /// to keep alive.
 pub struct Site {
     pub app: App,
+    /// The mail server the app sends to (`None` for a site with no mail).
+    pub mail: Option<SmtpSink>,
     pub router: Router,
     pub clock: Arc<FixedClock>,
+    pub config: WebConfig,
     _dir: TempDir,
 }
 
@@ -112,17 +117,30 @@ impl Page {
 
 /// The configuration a freshly started server has: a setup token.
 pub fn config() -> WebConfig {
-    WebConfig { demo: false, setup_token: Some(SETUP_TOKEN.to_owned()) }
+    WebConfig { demo: false, setup_token: Some(SETUP_TOKEN.to_owned()), ..WebConfig::default() }
 }
 
+/// A site that sends its email to a loopback SMTP server.
 pub async fn site(config: WebConfig) -> Site {
+    let sink = SmtpSink::start().await.unwrap();
+    let mailer = SmtpMailer::new(&sink.url(), "Portcullis <portcullis@portcullis.test>").unwrap();
+    let mut site = site_without_mail(config).await;
+    site.app = site.app.clone().with_mailer(Arc::new(mailer));
+    site.router = router(site.app.clone(), site.config.clone());
+    site.mail = Some(sink);
+    site
+}
+
+/// A site with no way to send email.
+pub async fn site_without_mail(config: WebConfig) -> Site {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("portcullis.db")).await.unwrap();
     let clock = Arc::new(FixedClock::new(Timestamp::from_unix_micros(1_764_063_000_000_000).unwrap()));
     let app =
-        App::with_parts(Arc::new(store), clock.clone(), Arc::new(SeqRandom::new(7)), ServerKey::from_bytes([9; 32]));
-    let router = router(app.clone(), config);
-    Site { app, router, clock, _dir: dir }
+        App::with_parts(Arc::new(store), clock.clone(), Arc::new(SeqRandom::new(7)), ServerKey::from_bytes([9; 32]))
+            .with_public_url(&url::Url::parse(&format!("http://{HOST}/")).unwrap());
+    let router = router(app.clone(), config.clone());
+    Site { app, mail: None, router, clock, config, _dir: dir }
 }
 
 impl Site {

@@ -1,0 +1,114 @@
+//! `GET/POST /people/invite`: a manager invites a colleague. When the server
+//! cannot send email, the page shows the link for the manager to pass on.
+
+use askama::Template;
+use axum::Form as Posted;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use portcullis_app::mail::Delivery;
+use portcullis_app::{App, INVITATION_DAYS, InviteError, InviteRequest};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::people::role_choices;
+use crate::display::date_time;
+use crate::error::PageError;
+use crate::forms::{Field, Form, Radios};
+use crate::layout::{Layout, render};
+use crate::session::Full;
+
+#[derive(Debug, Template)]
+#[template(path = "invite.html")]
+struct InvitePage {
+    layout: Layout,
+    form: Form,
+    days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "invited.html")]
+struct InvitedPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    link: Option<Zeroizing<String>>,
+    expires: String,
+}
+
+impl std::fmt::Debug for InvitedPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InvitedPage(…)")
+    }
+}
+
+/// What the invitation form sends.
+#[derive(Deserialize, Default)]
+pub(crate) struct InviteForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+fn form(sent: &InviteForm) -> Form {
+    Form::new(vec![
+        Field::text("name", "Full name", "off").value(sent.name.trim()),
+        Field::email("email", "Email address", "off")
+            .hint("Their work address, where the invitation will go")
+            .value(sent.email.trim()),
+    ])
+    .with_radios(Radios::new("role", "Role", role_choices()).selected(sent.role.trim()))
+}
+
+/// `GET /people/invite`
+pub(crate) async fn show(layout: Layout, State(app): State<App>, Full(who): Full) -> Result<Response, PageError> {
+    // The gate checked the role; asking `app` too keeps the rule in one place.
+    app.require(&who, portcullis_app::policy::Action::ManageAccounts).await?;
+    Ok(render(&InvitePage { layout, form: form(&InviteForm::default()), days: INVITATION_DAYS })?.into_response())
+}
+
+/// `POST /people/invite`
+pub(crate) async fn submit(
+    layout: Layout,
+    State(app): State<App>,
+    Full(who): Full,
+    Posted(sent): Posted<InviteForm>,
+) -> Result<Response, PageError> {
+    let mut errors: Vec<(&str, String)> = [
+        ("name", sent.name.as_str(), "Enter their full name"),
+        ("email", sent.email.as_str(), "Enter their email address"),
+        ("role", sent.role.as_str(), "Choose the role they will have in the office"),
+    ]
+    .into_iter()
+    .filter(|(_, value, _)| value.trim().is_empty())
+    .map(|(id, _, message)| (id, message.to_owned()))
+    .collect();
+    if errors.is_empty() {
+        let request = InviteRequest { name: sent.name.trim(), email: sent.email.trim(), role: sent.role.trim() };
+        match app.invite(&who, &request).await {
+            Ok(invited) => {
+                let link = (invited.delivery != Delivery::Sent).then_some(invited.link);
+                let page = InvitedPage {
+                    layout,
+                    name: invited.name.to_string(),
+                    email: invited.email.to_string(),
+                    link,
+                    expires: date_time(invited.expires_at),
+                };
+                return Ok(render(&page)?.into_response());
+            }
+            Err(InviteError::Name(m)) => errors.push(("name", m)),
+            Err(InviteError::Email(m)) => errors.push(("email", m)),
+            Err(InviteError::Role(m)) => errors.push(("role", m)),
+            Err(InviteError::Other(e)) => return Err(e.into()),
+            Err(e @ (InviteError::Password(_) | InviteError::Expired)) => {
+                return Err(PageError::App(portcullis_app::AppError::Refused(e.to_string())));
+            }
+        }
+    }
+    let mut form = form(&sent);
+    form.set_errors(&errors);
+    Ok(render(&InvitePage { layout, form, days: INVITATION_DAYS })?.into_response())
+}
