@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use portcullis_app::SystemClock;
 use portcullis_app::auth::TotpSecret;
@@ -76,7 +77,9 @@ fn start_server(dir: &Path) -> (Killed, String, String) {
             let _ = tx.send(line);
         }
     });
-    let base = format!("http://127.0.0.1:{port}");
+    // Passkeys need a host name, so the browser uses localhost (the
+    // server's default public address for a loopback listener).
+    let base = format!("http://localhost:{port}");
     let server = Killed(child);
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -188,6 +191,29 @@ async fn arrive(c: &Client, want: &str) {
     }
 }
 
+/// WebDriver's "add virtual authenticator" (WebAuthn Level 2, section 11):
+/// a passkey device inside the browser, that says yes with user verification.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.ok_or(url::ParseError::EmptyHost)?))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserConsenting": true, "isUserVerified": true,
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait().for_element(Locator::Css(css)).await.unwrap().click().await.unwrap();
+}
+
 async fn text(c: &Client) -> String {
     c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
@@ -251,6 +277,41 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     axe(&c, &axe_js, &mut checked).await;
     assert!(text(&c).await.contains("auth.second_factor_enrolled"));
 
+    // Add a passkey from the account page, with a virtual authenticator.
+    c.issue_cmd(AddVirtualAuthenticator).await.unwrap();
+    c.goto(&format!("{base}/account")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    c.wait().for_element(Locator::Css("[data-passkey-section]:not([hidden])")).await.unwrap();
+    fill(&c, "passkey_name", "Test laptop").await;
+    click(&c, "form[data-passkey] button").await;
+    c.wait().for_element(Locator::Css(".pc-notification-banner")).await.unwrap();
+    assert!(text(&c).await.contains("Test laptop"), "the passkey is listed");
+
+    // Invite a colleague: with no mail server the link is shown here.
+    c.goto(&format!("{base}/people/invite")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    fill(&c, "name", "Priya Shah").await;
+    fill(&c, "email", "priya@example.org.uk").await;
+    click(&c, "#role-2").await;
+    submit(&c).await;
+    c.wait().for_element(Locator::Css(".pc-panel")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("/invite?token="));
+    c.goto(&format!("{base}/people")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+
+    // Sign out, then back in with the passkey instead of a code.
+    click(&c, "header form button").await;
+    arrive(&c, "/login").await;
+    fill(&c, "email", "sam@example.org.uk").await;
+    fill(&c, "password", PASSWORD).await;
+    submit(&c).await;
+    arrive(&c, "/login/code").await;
+    click(&c, "[data-passkey-section]:not([hidden]) form button").await;
+    arrive(&c, "/").await;
+    c.goto(&format!("{base}/audit?action=auth.sign_in")).await.unwrap();
+    assert!(text(&c).await.contains("with passkey"), "signed in with the passkey");
+
     // Sign out, then back in with a code from the next time step (the one
     // used at enrolment may not be used again).
     c.find(Locator::Css("header form button")).await.unwrap().click().await.unwrap();
@@ -270,6 +331,6 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     c.goto(&format!("{base}/")).await.unwrap();
     arrive(&c, "/login").await; // after signing out the home page needs sign-in again
     c.close().await.unwrap();
-    assert!(checked.len() >= 7, "axe ran on {checked:?}");
+    assert!(checked.len() >= 11, "axe ran on {checked:?}");
     assert!(shots.join("sign-in.png").is_file() && shots.join("home.png").is_file());
 }

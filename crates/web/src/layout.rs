@@ -38,6 +38,8 @@ pub(crate) struct Layout {
     pub csrf: String,
     /// The stylesheet's URL, with its content hash for cache busting.
     pub stylesheet: &'static str,
+    /// The passkey script's URL, for pages with a passkey form.
+    pub passkey_script: &'static str,
 }
 
 impl Layout {
@@ -52,6 +54,7 @@ impl Layout {
             nav: Vec::new(),
             csrf: String::new(),
             stylesheet: assets::stylesheet_href(),
+            passkey_script: assets::passkey_script_href(),
         }
     }
 

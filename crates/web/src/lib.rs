@@ -32,6 +32,7 @@ mod headers;
 mod health;
 mod layout;
 mod pages;
+mod passkey_form;
 mod qr;
 mod routes;
 mod serve;

@@ -5,6 +5,7 @@
 
 mod common_passwords;
 mod enrol;
+mod passkey;
 mod password;
 mod password_change;
 mod seal;
@@ -16,6 +17,7 @@ mod tokens;
 mod totp;
 
 pub use enrol::{EnrolmentStart, RecoveryCodes};
+pub use passkey::PasskeyChallenge;
 pub use password::{MAX_CHARS as PASSWORD_MAX_CHARS, MIN_CHARS as PASSWORD_MIN_CHARS, PasswordProblem};
 pub use password_change::{ChangeError, RESET_MINUTES};
 pub use seal::SealError;

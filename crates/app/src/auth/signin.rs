@@ -60,6 +60,13 @@ pub enum AuthError {
     /// A wrong or already-used recovery code.
     #[error("That recovery code is not right, or it has been used already. Each code works once.")]
     BadRecoveryCode,
+    /// The passkey's answer was not accepted (wrong key, altered, or from
+    /// another sign-in).
+    #[error("Your passkey was not accepted. Try again, or use the code from your authenticator app.")]
+    PasskeyRefused,
+    /// The passkey answered after the challenge ran out.
+    #[error("That took too long. Try your passkey again.")]
+    PasskeyTooSlow,
     /// A code already used once.
     #[error("That code has already been used. Wait for your app to show a new code, then enter it.")]
     ReplayedCode,
@@ -227,7 +234,7 @@ impl App {
         Ok(token)
     }
 
-    async fn partial_session(&self, token: &str) -> Result<(User, portcullis_store::Session), AuthError> {
+    pub(super) async fn partial_session(&self, token: &str) -> Result<(User, portcullis_store::Session), AuthError> {
         let now = self.clock().now();
         let session = self.store().session(&token_digest(token)).await?.ok_or(AuthError::Expired)?;
         if session.stage != SessionStage::NeedsSecondFactor || session.expires_at <= now {
@@ -244,7 +251,7 @@ impl App {
     }
 
     /// Count a wrong code; lock the account and end its sessions at the limit.
-    async fn code_failed(&self, user: &User, what: &str) -> Result<AuthError, AuthError> {
+    pub(super) async fn code_failed(&self, user: &User, what: &str) -> Result<AuthError, AuthError> {
         let failures = self.store().add_failed_login(user.id).await?;
         self.audit_user(user, "auth.second_factor_failed", what).await?;
         let s = self.auth_settings();

@@ -10,12 +10,13 @@ use portcullis_app::auth::{ChangeError, SignedIn};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::enrol::RecoveryCodesPage;
-use super::{query_param, with_session};
+use super::enrol::{PasskeyPost, RecoveryCodesPage};
+use super::{is_for_the_person, query_param, with_session};
 use crate::display::date_time;
 use crate::error::PageError;
 use crate::forms::{Field, Form};
 use crate::layout::{Layout, render};
+use crate::passkey_form::PasskeyForm;
 use crate::session::{ClientIp, Full};
 
 #[derive(Debug, Template)]
@@ -29,6 +30,11 @@ struct AccountPage {
     role: &'static str,
     password_changed: String,
     recovery_left: u32,
+    /// (name, added, last used) of each passkey.
+    passkeys: Vec<(String, String, String)>,
+    passkey: Option<PasskeyForm>,
+    /// Why adding a passkey failed, shown in the passkeys section.
+    passkey_error: Option<String>,
 }
 
 fn form() -> Form {
@@ -46,7 +52,25 @@ async fn page(
     form: Form,
     notice: Option<&'static str>,
 ) -> Result<Html<String>, PageError> {
+    page_with(app, who, layout, form, notice, None).await
+}
+
+async fn page_with(
+    app: &App,
+    who: &SignedIn,
+    layout: Layout,
+    form: Form,
+    notice: Option<&'static str>,
+    passkey_error: Option<String>,
+) -> Result<Html<String>, PageError> {
     let recovery_left = app.recovery_codes_left(who).await?;
+    let passkeys = app
+        .my_passkeys(who)
+        .await?
+        .into_iter()
+        .map(|p| (p.name, date_time(p.created_at), p.last_used_at.map(date_time).unwrap_or_else(|| "Never".into())))
+        .collect();
+    let passkey = app.begin_passkey_registration(who).await?.map(PasskeyForm::add);
     render(&AccountPage {
         layout,
         form,
@@ -56,6 +80,9 @@ async fn page(
         role: who.user.role.label(),
         password_changed: date_time(who.user.password_changed_at),
         recovery_left,
+        passkeys,
+        passkey,
+        passkey_error,
     })
 }
 
@@ -68,6 +95,7 @@ pub(crate) async fn show(
 ) -> Result<Html<String>, PageError> {
     let notice = match query_param(query.as_deref(), "done").as_deref() {
         Some("password") => Some("Your password has been changed. Any other sessions have been signed out."),
+        Some("passkey") => Some("Your passkey has been added. You can use it the next time you sign in."),
         _ => None,
     };
     page(&app, &who, layout, form(), notice).await
@@ -126,4 +154,20 @@ pub(crate) async fn new_recovery_codes(
         banner: "You have new recovery codes. The old ones no longer work.",
         next: "/account",
     })
+}
+
+/// `POST /account/passkeys`: register another passkey.
+pub(crate) async fn add_passkey(
+    layout: Layout,
+    State(app): State<App>,
+    Full(who): Full,
+    Posted(sent): Posted<PasskeyPost>,
+) -> Result<Response, PageError> {
+    match app.add_passkey(&who, &sent.state, &sent.credential, &sent.passkey_name).await {
+        Ok(()) => Ok(Redirect::to("/account?done=passkey").into_response()),
+        Err(e) if is_for_the_person(&e) => {
+            Ok(page_with(&app, &who, layout, form(), None, Some(e.to_string())).await?.into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

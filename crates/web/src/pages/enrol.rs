@@ -16,6 +16,7 @@ use super::{is_for_the_person, with_session};
 use crate::error::PageError;
 use crate::forms::{Field, Form};
 use crate::layout::{Layout, render};
+use crate::passkey_form::PasskeyForm;
 use crate::qr;
 use crate::session::Session;
 
@@ -30,6 +31,8 @@ struct EnrolPage {
     secret: Zeroizing<String>,
     /// The sealed seed `app` checks the code against.
     pending: String,
+    /// The passkey alternative, where the server can offer it.
+    passkey: Option<PasskeyForm>,
 }
 
 impl std::fmt::Debug for EnrolPage {
@@ -64,15 +67,20 @@ fn form(error: Option<String>) -> Form {
 }
 
 /// A page offering a fresh seed.
-fn fresh(app: &App, who: &SignedIn, layout: Layout, error: Option<String>) -> Result<Html<String>, PageError> {
+async fn fresh(app: &App, who: &SignedIn, layout: Layout, error: Option<String>) -> Result<Html<String>, PageError> {
     let start = app.begin_totp_enrolment(who)?;
     let qr = qr::svg_data_uri(&start.uri);
-    render(&EnrolPage { layout, form: form(error), qr, secret: start.secret_text, pending: start.pending })
+    let passkey = passkey_form(app, who).await?;
+    render(&EnrolPage { layout, form: form(error), qr, secret: start.secret_text, pending: start.pending, passkey })
+}
+
+async fn passkey_form(app: &App, who: &SignedIn) -> Result<Option<PasskeyForm>, PageError> {
+    Ok(app.begin_passkey_registration(who).await?.map(PasskeyForm::enrol))
 }
 
 /// `GET /enrol`
 pub(crate) async fn show(layout: Layout, State(app): State<App>, session: Session) -> Result<Html<String>, PageError> {
-    fresh(&app, &session.who, layout, None)
+    fresh(&app, &session.who, layout, None).await
 }
 
 /// What the enrolment form sends.
@@ -94,23 +102,27 @@ pub(crate) async fn submit(
     // After a wrong code, show the same key again (reopened from the sealed
     // `pending` value, which only this session can open), so the entry the
     // person already added to their app keeps working.
-    let again = |layout: Layout, message: String| -> Result<Html<String>, PageError> {
+    let again = async |layout: Layout, message: String| -> Result<Html<String>, PageError> {
         match app.resume_totp_enrolment(&session.who, &sent.pending) {
             Ok(start) => {
                 let qr = qr::svg_data_uri(&start.uri);
+                let passkey = passkey_form(&app, &session.who).await?;
                 render(&EnrolPage {
                     layout,
                     form: form(Some(message)),
                     qr,
                     secret: start.secret_text,
                     pending: start.pending,
+                    passkey,
                 })
             }
-            Err(_) => fresh(&app, &session.who, layout, Some(message)),
+            Err(_) => fresh(&app, &session.who, layout, Some(message)).await,
         }
     };
     if sent.code.trim().is_empty() {
-        return Ok(again(layout, "Enter the 6-digit code from your authenticator app".to_owned())?.into_response());
+        return Ok(again(layout, "Enter the 6-digit code from your authenticator app".to_owned())
+            .await?
+            .into_response());
     }
     match app.finish_totp_enrolment(&session.who, &sent.pending, &sent.code).await {
         Ok((token, codes)) => {
@@ -132,9 +144,42 @@ pub(crate) async fn submit(
         Err(AuthError::Seal(_)) => {
             let message = "This page has expired. Add Portcullis to your app again using this new QR code or key, \
                            then enter the code it shows";
-            Ok(fresh(&app, &session.who, layout, Some(message.to_owned()))?.into_response())
+            Ok(fresh(&app, &session.who, layout, Some(message.to_owned())).await?.into_response())
         }
-        Err(e) if is_for_the_person(&e) => Ok(again(layout, e.to_string())?.into_response()),
+        Err(e) if is_for_the_person(&e) => Ok(again(layout, e.to_string()).await?.into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the passkey form sends.
+#[derive(Deserialize)]
+pub(crate) struct PasskeyPost {
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub credential: String,
+    #[serde(default)]
+    pub passkey_name: String,
+}
+
+/// `POST /enrol/passkey`: the browser's new passkey, instead of a code.
+pub(crate) async fn submit_passkey(
+    layout: Layout,
+    State(app): State<App>,
+    session: Session,
+    Posted(sent): Posted<PasskeyPost>,
+) -> Result<Response, PageError> {
+    match app.finish_passkey_enrolment(&session.who, &sent.state, &sent.credential, &sent.passkey_name).await {
+        Ok((token, codes)) => {
+            let layout = Layout { signed_in: false, ..layout };
+            with_session(
+                &token,
+                render(&RecoveryCodesPage { layout, codes: codes.0, banner: "Your passkey is set up.", next: "/" })?,
+            )
+        }
+        Err(e) if is_for_the_person(&e) => {
+            Ok(fresh(&app, &session.who, layout, Some(e.to_string())).await?.into_response())
+        }
         Err(e) => Err(e.into()),
     }
 }

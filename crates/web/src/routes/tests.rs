@@ -49,6 +49,10 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     //                                anon  code enrol  mp   mgr  case staff  ro   op
     (Verb::Get,  "/healthz",               [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     (Verb::Get,  "/static/portcullis.css", [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    (Verb::Get,  "/static/passkey.js",     [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    (Verb::Post, "/login/passkey",         [303, 200, 303, 303, 303, 303, 303, 303, 303]),
+    (Verb::Post, "/enrol/passkey",         [303, 303, 200, 303, 303, 303, 303, 303, 303]),
+    (Verb::Post, "/account/passkeys",      [303, 303, 303, 200, 200, 200, 200, 200, 200]),
     (Verb::Get,  "/setup",                 [404, 303, 303, 303, 303, 303, 303, 303, 303]),
     (Verb::Post, "/setup",                 [404, 303, 303, 303, 303, 303, 303, 303, 303]),
     (Verb::Get,  "/login",                 [200, 303, 303, 303, 303, 303, 303, 303, 303]),
