@@ -27,7 +27,7 @@ use crate::layout::Layout;
 use crate::state::AppState;
 
 /// The longest token worth looking up; ours are 43 characters.
-const MAX_TOKEN_CHARS: usize = 100;
+pub(crate) const MAX_TOKEN_CHARS: usize = 100;
 
 /// The person (or not) behind a request, resolved once.
 #[derive(Clone)]

@@ -63,9 +63,8 @@ fn form(sent: &InviteForm) -> Form {
 }
 
 /// `GET /people/invite`
-pub(crate) async fn show(layout: Layout, State(app): State<App>, Full(who): Full) -> Result<Response, PageError> {
-    // The gate checked the role; asking `app` too keeps the rule in one place.
-    app.require(&who, portcullis_app::policy::Action::ManageAccounts).await?;
+pub(crate) async fn show(layout: Layout) -> Result<Response, PageError> {
+    // The route's gate has already asked `app.permit(ManageAccounts)`.
     Ok(render(&InvitePage { layout, form: form(&InviteForm::default()), days: INVITATION_DAYS })?.into_response())
 }
 

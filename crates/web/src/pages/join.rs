@@ -16,10 +16,7 @@ use super::{query_param, with_session};
 use crate::error::PageError;
 use crate::forms::{Field, Form};
 use crate::layout::{Layout, render};
-use crate::session::ClientIp;
-
-/// The longest token worth looking up; ours are 43 characters.
-const MAX_TOKEN_CHARS: usize = 100;
+use crate::session::{ClientIp, MAX_TOKEN_CHARS};
 
 #[derive(Debug, Template)]
 #[template(path = "join.html")]
