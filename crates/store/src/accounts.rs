@@ -267,4 +267,9 @@ pub trait AccountStore: Send + Sync {
     async fn passkeys(&self, id: UserId) -> Result<Vec<Passkey>, StoreError>;
     /// Save the credential after use (its signature counter moves).
     async fn update_passkey(&self, credential_id: &str, data: &str, used_at: Timestamp) -> Result<(), StoreError>;
+    /// Remove one of an account's passkeys; `false` if that account has no
+    /// such credential. If it was the account's last second factor (no
+    /// passkey left and no TOTP), `second_factor_at` becomes NULL in the same
+    /// transaction, so the account must enrol again.
+    async fn delete_passkey(&self, id: UserId, credential_id: &str) -> Result<bool, StoreError>;
 }

@@ -35,7 +35,8 @@ pub use sign_in::{
 };
 pub use tokens::{
     concurrent_throttle_hits_get_distinct_counts, invitation_round_trip_consume_once_and_list,
-    passkeys_add_list_and_update, throttle_counts_within_a_window_and_resets_in_a_new_one,
+    passkey_removal_is_per_account_and_tracks_the_second_factor, passkeys_add_list_and_update,
+    throttle_counts_within_a_window_and_resets_in_a_new_one,
 };
 pub use users::{
     account_round_trip, email_is_unique_case_insensitively, office_a_never_lists_office_b_users,
@@ -91,6 +92,7 @@ macro_rules! conformance_tests {
             concurrent_throttle_hits_get_distinct_counts,
             invitation_round_trip_consume_once_and_list,
             passkeys_add_list_and_update,
+            passkey_removal_is_per_account_and_tracks_the_second_factor,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

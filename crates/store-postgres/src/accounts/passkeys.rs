@@ -89,6 +89,39 @@ pub(crate) async fn update(
     Ok(())
 }
 
+/// Remove the credential if it belongs to the account, and clear the
+/// account's second factor if nothing is left, in one transaction.
+pub(crate) async fn delete(store: &PgStore, id: UserId, credential_id: &str) -> Result<bool, StoreError> {
+    let failed = |e| errors::query_failed(&store.location, e);
+    let mut tx = store.pool.begin().await.map_err(failed)?;
+    // Lock the account row first, as `add` and `clear_totp` do, so a passkey
+    // or TOTP secret added meanwhile is seen by the check below.
+    sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind(id.as_uuid())
+        .execute(&mut *tx)
+        .await
+        .map_err(failed)?;
+    let done = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND credential_id = $2")
+        .bind(id.as_uuid())
+        .bind(credential_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(failed)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET second_factor_at = NULL WHERE id = $1 AND totp_sealed IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM passkeys WHERE passkeys.user_id = users.id)",
+    )
+    .bind(id.as_uuid())
+    .execute(&mut *tx)
+    .await
+    .map_err(failed)?;
+    tx.commit().await.map_err(failed)?;
+    Ok(true)
+}
+
 fn from_row((credential_id, user_id, name, data, created_at, last_used_at): PasskeyRow) -> Result<Passkey, StoreError> {
     Ok(Passkey {
         credential_id,

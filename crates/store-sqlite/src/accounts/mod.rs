@@ -163,4 +163,8 @@ impl AccountStore for SqliteStore {
     async fn update_passkey(&self, credential_id: &str, data: &str, used_at: Timestamp) -> Result<(), StoreError> {
         passkeys::update(self, credential_id, data, used_at).await
     }
+
+    async fn delete_passkey(&self, id: UserId, credential_id: &str) -> Result<bool, StoreError> {
+        passkeys::delete(self, id, credential_id).await
+    }
 }

@@ -144,3 +144,39 @@ pub async fn passkeys_add_list_and_update(h: &dyn Harness) {
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     store.close().await;
 }
+
+/// A passkey is removed only by its own account; removing the last second
+/// factor clears `second_factor_at`, while a remaining passkey or TOTP secret
+/// keeps it.
+pub async fn passkey_removal_is_per_account_and_tracks_the_second_factor(h: &dyn Harness) {
+    let w = World::new();
+    let store = open(h).await;
+    let office = store.create_office(&w.office("Office")).await.unwrap();
+    let user = user_in(&*store, &w, Some(office.id), "Pat", "pat@x.uk").await;
+    let other = user_in(&*store, &w, Some(office.id), "Oli", "oli@x.uk").await;
+    let laptop = w.passkey(user.id, "Work laptop");
+    let phone = w.passkey(user.id, "Phone");
+    store.add_passkey(&laptop).await.unwrap();
+    store.add_passkey(&phone).await.unwrap();
+
+    assert!(!store.delete_passkey(other.id, &laptop.credential_id).await.unwrap(), "not theirs to remove");
+    assert!(!store.delete_passkey(user.id, "no-such-credential").await.unwrap());
+    assert_eq!(store.passkeys(user.id).await.unwrap().len(), 2);
+
+    assert!(store.delete_passkey(user.id, &laptop.credential_id).await.unwrap());
+    assert!(!store.delete_passkey(user.id, &laptop.credential_id).await.unwrap(), "already gone");
+    assert_eq!(store.passkeys(user.id).await.unwrap(), vec![phone.clone()]);
+    assert_eq!(store.user(user.id).await.unwrap().unwrap().second_factor_at, Some(laptop.created_at));
+
+    store.delete_passkey(user.id, &phone.credential_id).await.unwrap();
+    assert_eq!(store.user(user.id).await.unwrap().unwrap().second_factor_at, None, "no factor left");
+
+    // With TOTP set, removing the only passkey leaves the second factor.
+    let key = w.passkey(other.id, "Key");
+    store.add_passkey(&key).await.unwrap();
+    let totp_at = w.tick();
+    store.set_totp(other.id, Some(&crate::Opaque("sealed:totp".to_owned())), totp_at).await.unwrap();
+    assert!(store.delete_passkey(other.id, &key.credential_id).await.unwrap());
+    assert_eq!(store.user(other.id).await.unwrap().unwrap().second_factor_at, Some(key.created_at));
+    store.close().await;
+}
