@@ -87,6 +87,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/account/password", OWN_ACCOUNT, |m| on(m, pages::account::change_password)),
     route(Post, "/account/recovery-codes", OWN_ACCOUNT, |m| on(m, pages::account::new_recovery_codes)),
     route(Post, "/account/passkeys", OWN_ACCOUNT, |m| on(m, pages::account::add_passkey)),
+    route(Post, "/account/passkeys/remove", OWN_ACCOUNT, |m| on(m, pages::account::remove_passkey)),
     route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),
     route(Get, "/people/invite", MANAGE, |m| on(m, pages::invite::show)),
     route(Post, "/people/invite", MANAGE, |m| on(m, pages::invite::submit)),

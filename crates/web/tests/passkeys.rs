@@ -97,3 +97,64 @@ async fn a_server_reached_by_ip_address_offers_no_passkeys() {
     assert!(!page.body.contains("data-passkey"), "passkeys need a host name");
     assert!(page.body.contains("Set up your authenticator app"));
 }
+
+fn stored_passkey(
+    user: &portcullis_store::User,
+    id: &str,
+    name: &str,
+    at: portcullis_types::Timestamp,
+) -> portcullis_store::Passkey {
+    portcullis_store::Passkey {
+        credential_id: id.to_owned(),
+        user_id: user.id,
+        name: name.to_owned(),
+        data: "{}".to_owned(),
+        created_at: at,
+        last_used_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_passkey_is_removed_from_the_account_page_but_never_the_last_second_factor() {
+    let site = site(config()).await;
+    let office =
+        site.app.create_office("Office of Alex Example MP", false, &portcullis_app::Actor::Cli).await.unwrap().id;
+    let (mut browser, user) = site.signed_in_as(portcullis_types::Role::Caseworker, Some(office), "Sam").await;
+    let store = site.app.store();
+    let now = portcullis_types::Clock::now(&*site.clock);
+    store.add_passkey(&stored_passkey(&user, "laptop-id", "Work <b>laptop</b>", now)).await.unwrap();
+    store.add_passkey(&stored_passkey(&user, "phone-id", "Phone", now)).await.unwrap();
+
+    let page = browser.get("/account").await;
+    assert!(
+        page.body
+            .contains("Remove<span class=\"pc-visually-hidden\"> passkey Work &#60;b&#62;laptop&#60;/b&#62;</span>"),
+        "{}",
+        page.body
+    );
+    let csrf = Browser::csrf(&page);
+
+    // Without a CSRF token nothing happens.
+    let forged = browser.post("/account/passkeys/remove", &[("credential", "laptop-id")]).await;
+    forged.assert_form_expired();
+    // Someone else's (or no such) credential: not found, nothing removed.
+    let missing = browser.post("/account/passkeys/remove", &[("csrf", &csrf), ("credential", "nope")]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(store.passkeys(user.id).await.unwrap().len(), 2);
+
+    let removed = browser.post("/account/passkeys/remove", &[("csrf", &csrf), ("credential", "laptop-id")]).await;
+    removed.assert_redirect("/account");
+    assert_eq!(removed.location(), "/account?done=passkey-removed");
+    let ids: Vec<_> = store.passkeys(user.id).await.unwrap().into_iter().map(|p| p.credential_id).collect();
+    assert_eq!(ids, vec!["phone-id".to_owned()]);
+    assert!(browser.get("/account?done=passkey-removed").await.body.contains("Your passkey has been removed"));
+    assert!(site.audit_actions(office).await.contains(&"auth.passkey_removed".to_owned()));
+
+    // The account has no authenticator app: the last passkey stays.
+    let last = browser.post("/account/passkeys/remove", &[("csrf", &csrf), ("credential", "phone-id")]).await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert!(last.body.contains("This is your only way to confirm it is you"), "{}", last.body);
+    assert_eq!(store.passkeys(user.id).await.unwrap().len(), 1);
+    let removals = site.audit_actions(office).await.into_iter().filter(|a| a == "auth.passkey_removed").count();
+    assert_eq!(removals, 1);
+}

@@ -116,6 +116,26 @@ impl App {
         self.register(who, state, credential, name).await
     }
 
+    /// Remove one of the signed-in person's own passkeys. The last second
+    /// factor cannot be removed (the account would otherwise sign in with a
+    /// password alone and be asked to enrol afresh). `false` if the account
+    /// has no such passkey.
+    pub async fn remove_passkey(&self, who: &SignedIn, credential_id: &str) -> Result<bool, AuthError> {
+        if !who.is_full() {
+            return Err(AuthError::Expired);
+        }
+        let keys = self.store().passkeys(who.user.id).await?;
+        let Some(key) = keys.iter().find(|k| k.credential_id == credential_id) else { return Ok(false) };
+        if who.user.totp_sealed.is_none() && keys.len() < 2 {
+            return Err(AuthError::LastSecondFactor);
+        }
+        let removed = self.store().delete_passkey(who.user.id, credential_id).await?;
+        if removed {
+            self.audit_user(&who.user, "auth.passkey_removed", &key.name).await?;
+        }
+        Ok(removed)
+    }
+
     /// The passkey challenge for the second sign-in step, if the account has
     /// passkeys and the server can use them.
     pub async fn begin_passkey_sign_in(&self, who: &SignedIn) -> Result<Option<PasskeyChallenge>, AuthError> {

@@ -67,6 +67,9 @@ pub enum AuthError {
     /// The passkey answered after the challenge ran out.
     #[error("That took too long. Try your passkey again.")]
     PasskeyTooSlow,
+    /// Removing this would leave the account with no second factor.
+    #[error("This is your only way to confirm it is you. Add another passkey or an authenticator app first.")]
+    LastSecondFactor,
     /// A code already used once.
     #[error("That code has already been used. Wait for your app to show a new code, then enter it.")]
     ReplayedCode,

@@ -1,5 +1,6 @@
 //! `/account`: the signed-in person's own account: change the password
-//! (which ends every other session) and replace the recovery codes.
+//! (which ends every other session), add and remove passkeys, and replace
+//! the recovery codes.
 
 use askama::Template;
 use axum::Form as Posted;
@@ -30,8 +31,8 @@ struct AccountPage {
     role: &'static str,
     password_changed: String,
     recovery_left: u32,
-    /// (name, added, last used) of each passkey.
-    passkeys: Vec<(String, String, String)>,
+    /// (credential id, name, added, last used) of each passkey.
+    passkeys: Vec<(String, String, String, String)>,
     passkey: Option<PasskeyForm>,
     /// Why adding a passkey failed, shown in the passkeys section.
     passkey_error: Option<String>,
@@ -68,7 +69,10 @@ async fn page_with(
         .my_passkeys(who)
         .await?
         .into_iter()
-        .map(|p| (p.name, date_time(p.created_at), p.last_used_at.map(date_time).unwrap_or_else(|| "Never".into())))
+        .map(|p| {
+            let used = p.last_used_at.map(date_time).unwrap_or_else(|| "Never".into());
+            (p.credential_id, p.name, date_time(p.created_at), used)
+        })
         .collect();
     let passkey = app.begin_passkey_registration(who).await?.map(PasskeyForm::add);
     render(&AccountPage {
@@ -96,6 +100,7 @@ pub(crate) async fn show(
     let notice = match query_param(query.as_deref(), "done").as_deref() {
         Some("password") => Some("Your password has been changed. Any other sessions have been signed out."),
         Some("passkey") => Some("Your passkey has been added. You can use it the next time you sign in."),
+        Some("passkey-removed") => Some("Your passkey has been removed. It can no longer be used to sign in."),
         _ => None,
     };
     page(&app, &who, layout, form(), notice).await
@@ -165,6 +170,31 @@ pub(crate) async fn add_passkey(
 ) -> Result<Response, PageError> {
     match app.add_passkey(&who, &sent.state, &sent.credential, &sent.passkey_name).await {
         Ok(()) => Ok(Redirect::to("/account?done=passkey").into_response()),
+        Err(e) if is_for_the_person(&e) => {
+            Ok(page_with(&app, &who, layout, form(), None, Some(e.to_string())).await?.into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What the remove-passkey button sends.
+#[derive(Deserialize)]
+pub(crate) struct RemovePasskeyForm {
+    #[serde(default)]
+    credential: String,
+}
+
+/// `POST /account/passkeys/remove`: remove one of the person's passkeys,
+/// unless it is their last way to confirm who they are.
+pub(crate) async fn remove_passkey(
+    layout: Layout,
+    State(app): State<App>,
+    Full(who): Full,
+    Posted(sent): Posted<RemovePasskeyForm>,
+) -> Result<Response, PageError> {
+    match app.remove_passkey(&who, &sent.credential).await {
+        Ok(true) => Ok(Redirect::to("/account?done=passkey-removed").into_response()),
+        Ok(false) => Err(PageError::NotFound),
         Err(e) if is_for_the_person(&e) => {
             Ok(page_with(&app, &who, layout, form(), None, Some(e.to_string())).await?.into_response())
         }
