@@ -82,6 +82,16 @@ impl App {
         Ok((office, user))
     }
 
+    /// Add a central operator account (from the command line of the server
+    /// itself). Like every account it must enrol a second factor at its
+    /// first sign-in. Operators belong to no office.
+    pub async fn add_operator(&self, form: &AccountForm<'_>) -> Result<User, AccountError> {
+        let (name, email) = validate(form)?;
+        let user = self.create_account(None, &name, &email, Role::Operator, form.password).await?;
+        tracing::info!(user = %user.id, "operator account added from the command line");
+        Ok(user)
+    }
+
     /// Create an account after checking the password policy.
     pub(crate) async fn create_account(
         &self,

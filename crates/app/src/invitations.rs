@@ -4,8 +4,8 @@
 //! The link carries a 256-bit token; the store keeps only its digest. A link
 //! works once and for [`INVITATION_DAYS`] days.
 
-use portcullis_store::{Invitation, StoreError};
-use portcullis_types::{Email, PersonName, Role, Timestamp};
+use portcullis_store::{Invitation, StoreError, User};
+use portcullis_types::{Email, OfficeId, PersonName, Role, Timestamp};
 use zeroize::Zeroizing;
 
 use crate::auth::{PasswordProblem, SessionToken, SignedIn, new_token, token_digest};
@@ -81,11 +81,32 @@ impl App {
     pub async fn invite(&self, who: &SignedIn, request: &InviteRequest<'_>) -> Result<Invited, InviteError> {
         let office = self.require(who, Action::ManageAccounts).await?;
         let (name, email, role) = validate(request)?;
-        if self.store().user_by_email(&email).await?.is_some() {
+        self.ensure_invitable(&email).await?;
+        self.issue_invitation(office, &who.user, name, email, role).await
+    }
+
+    /// Refuse an address that already has an account (without saying more
+    /// than the inviter needs to know).
+    pub(crate) async fn ensure_invitable(&self, email: &Email) -> Result<(), InviteError> {
+        if self.store().user_by_email(email).await?.is_some() {
             return Err(InviteError::Email(
                 "That address cannot be invited. If they already use Portcullis, they should sign in with it.".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Make, send and audit an invitation to `office`, whoever the inviter
+    /// (the office's manager, or the operator opening a new office). The
+    /// caller has checked the inviter may do this.
+    pub(crate) async fn issue_invitation(
+        &self,
+        office: OfficeId,
+        inviter: &User,
+        name: PersonName,
+        email: Email,
+        role: Role,
+    ) -> Result<Invited, InviteError> {
         let token = new_token(self.random());
         let now = self.clock().now();
         let invitation = Invitation {
@@ -94,15 +115,15 @@ impl App {
             email: email.clone(),
             name: name.clone(),
             role,
-            invited_by: who.user.email.to_string(),
+            invited_by: inviter.email.to_string(),
             created_at: now,
             expires_at: now.plus_secs(INVITATION_DAYS * 86_400),
             used_at: None,
         };
         self.store().create_invitation(&invitation).await?;
         let link = Zeroizing::new(self.link(&format!("/invite?token={}", &*token)));
-        let delivery = self.send_invitation(who, &invitation, &link).await;
-        let actor = Actor::User(who.user.email.to_string());
+        let delivery = self.send_invitation(inviter, &invitation, &link).await;
+        let actor = Actor::User(inviter.email.to_string());
         let detail = format!("{name} <{email}> as {}; {}", role.label(), delivery_words(delivery));
         self.audit(office, &actor, "invitation.created", None, &detail).await?;
         Ok(Invited { name, email, link, delivery, expires_at: invitation.expires_at })
@@ -157,7 +178,7 @@ impl App {
         Ok(self.store().list_invitations(office).await?)
     }
 
-    async fn send_invitation(&self, who: &SignedIn, invitation: &Invitation, link: &str) -> Delivery {
+    async fn send_invitation(&self, inviter: &User, invitation: &Invitation, link: &str) -> Delivery {
         let office = match self.store().office(invitation.office_id).await {
             Ok(Some(o)) => o.name.to_string(),
             _ => "your office".to_owned(),
@@ -169,7 +190,7 @@ impl App {
              authenticator app on your phone.\n\n\
              If you were not expecting this, do not open the link: tell {inviter} or your office manager.\n",
             name = invitation.name,
-            inviter = who.user.name,
+            inviter = inviter.name,
             expires = invitation.expires_at.to_rfc3339(),
         );
         let mail = OutgoingMail {
@@ -188,7 +209,7 @@ impl App {
     }
 }
 
-fn validate(request: &InviteRequest<'_>) -> Result<(PersonName, Email, Role), InviteError> {
+pub(crate) fn validate(request: &InviteRequest<'_>) -> Result<(PersonName, Email, Role), InviteError> {
     let name =
         PersonName::new(request.name).map_err(|e| InviteError::Name(crate::accounts::capitalise(&e.to_string())))?;
     let email = Email::new(request.email).map_err(|_| {

@@ -16,6 +16,7 @@ mod error;
 mod invitations;
 pub mod mail;
 mod offices;
+mod operator;
 mod people;
 pub mod policy;
 mod system;
@@ -36,6 +37,7 @@ pub use demo::{DEMO_MANAGER_EMAIL, DEMO_OFFICE_NAME, Demo};
 pub use error::AppError;
 pub use invitations::{INVITATION_DAYS, InviteError, InviteRequest, Invited};
 pub use offices::{Actor, OfficeSummary};
+pub use operator::{NewOfficeRequest, OpenOfficeError};
 pub use system::{OsRandom, SystemClock};
 
 /// Where links point until [`App::with_public_url`] says otherwise: the

@@ -45,6 +45,9 @@ pub enum Command {
     /// Manage offices
     #[command(subcommand)]
     Office(OfficeCommand),
+    /// Manage central operator accounts (for a deployment serving many offices)
+    #[command(subcommand)]
+    Operator(OperatorCommand),
 }
 
 /// `portcullis serve`
@@ -90,6 +93,21 @@ pub enum OfficeCommand {
     },
     /// List offices
     List,
+}
+
+/// `portcullis operator …`
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Add an operator account. The password is read from a prompt that
+    /// does not show it, or from the first line of stdin
+    Add {
+        /// The operator's sign-in address
+        #[arg(long)]
+        email: String,
+        /// The operator's name
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod commands;
 mod context;
 mod mailer;
 mod output;
+mod secret_input;
 
 use std::process::ExitCode;
 

@@ -106,3 +106,45 @@ fn offices_are_created_and_listed_as_json() {
     assert_one_plain_line(&bad);
     assert!(stderr(&bad).contains("the office name is empty"));
 }
+
+fn portcullis_with_stdin(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .env("PORTCULLIS_DATA_DIR", data_dir)
+        .env("PORTCULLIS_KEY_FILE", data_dir.join("secret.key"))
+        .env_remove("PORTCULLIS_DB")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the portcullis binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_operator_is_added_with_a_password_from_stdin_that_is_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["operator", "add", "--email", "ops@service.example.org", "--name", "Ola Operator", "--json"];
+
+    let weak = portcullis_with_stdin(dir.path(), &args, "password1234\n");
+    assert_eq!(weak.status.code(), Some(2));
+    assert_one_plain_line(&weak);
+    assert!(stderr(&weak).contains("attackers try first"), "{}", stderr(&weak));
+
+    let made = portcullis_with_stdin(dir.path(), &args, "marble teapot harbour\n");
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let line: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert_eq!((line["role"].as_str(), line["email"].as_str()), (Some("operator"), Some("ops@service.example.org")));
+    let printed = format!("{}{}", String::from_utf8_lossy(&made.stdout), stderr(&made));
+    assert!(!printed.contains("marble"), "the password must not be printed: {printed}");
+
+    let again = portcullis_with_stdin(dir.path(), &args, "marble teapot harbour\n");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    let empty = portcullis_with_stdin(dir.path(), &args, "");
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("no password"), "{}", stderr(&empty));
+}

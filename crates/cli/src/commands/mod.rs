@@ -1,6 +1,7 @@
 //! One module per command group.
 
 mod office;
+mod operator;
 mod serve;
 
 use anyhow::Result;
@@ -21,5 +22,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Clean)
         }
         Command::Office(cmd) => office::run(&cli, cmd).await,
+        Command::Operator(cmd) => operator::run(&cli, cmd).await,
     }
 }
