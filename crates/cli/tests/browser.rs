@@ -218,6 +218,41 @@ async fn text(c: &Client) -> String {
     c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
 }
 
+/// Enrol an authenticator app, reading the secret as a person would type
+/// it, and go past the recovery codes (shown once). Returns the secret.
+async fn enrol_authenticator(c: &Client, axe_js: &str, checked: &mut Vec<String>) -> TotpSecret {
+    arrive(c, "/enrol").await;
+    axe(c, axe_js, checked).await;
+    let secret_text = c.find(Locator::Css("[data-secret]")).await.unwrap().text().await.unwrap();
+    let plain: String = secret_text.chars().filter(|ch| !ch.is_whitespace()).collect();
+    let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
+    fill(c, "code", &secret.code_at(SystemClock.now())).await;
+    submit(c).await;
+    arrive(c, "/enrol").await;
+    c.wait().for_element(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap();
+    axe(c, axe_js, checked).await;
+    let page = text(c).await;
+    assert!(page.contains("recovery code"), "{page}");
+    c.find(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap().click().await.unwrap();
+    secret
+}
+
+/// `portcullis operator add` against the server's database, the password on stdin.
+fn add_operator(dir: &Path, email: &str) {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["operator", "add", "--email", email, "--name", "Ola Operator"])
+        .env("PORTCULLIS_DATA_DIR", dir.join("data"))
+        .env("PORTCULLIS_KEY_FILE", dir.join("secret.key"))
+        .env_remove("PORTCULLIS_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "operator add");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     if let Some(why) = missing() {
@@ -250,22 +285,7 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     fill(&c, "password", PASSWORD).await;
     submit(&c).await;
 
-    // Enrol an authenticator: read the secret as a person would type it.
-    arrive(&c, "/enrol").await;
-    axe(&c, &axe_js, &mut checked).await;
-    let secret_text = c.find(Locator::Css("[data-secret]")).await.unwrap().text().await.unwrap();
-    let plain: String = secret_text.chars().filter(|ch| !ch.is_whitespace()).collect();
-    let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
-    fill(&c, "code", &secret.code_at(SystemClock.now())).await;
-    submit(&c).await;
-
-    // Recovery codes are shown once.
-    arrive(&c, "/enrol").await;
-    c.wait().for_element(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap();
-    axe(&c, &axe_js, &mut checked).await;
-    let page = text(&c).await;
-    assert!(page.contains("recovery code"), "{page}");
-    c.find(Locator::LinkText("I have saved my recovery codes – continue")).await.unwrap().click().await.unwrap();
+    let secret = enrol_authenticator(&c, &axe_js, &mut checked).await;
 
     // Home, signed in; the office name is shown as text, not markup.
     arrive(&c, "/").await;
@@ -286,6 +306,7 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     click(&c, "form[data-passkey] button").await;
     c.wait().for_element(Locator::Css(".pc-notification-banner")).await.unwrap();
     assert!(text(&c).await.contains("Test laptop"), "the passkey is listed");
+    axe(&c, &axe_js, &mut checked).await;
 
     // Invite a colleague: with no mail server the link is shown here.
     c.goto(&format!("{base}/people/invite")).await.unwrap();
@@ -330,7 +351,27 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     arrive(&c, "/login").await;
     c.goto(&format!("{base}/")).await.unwrap();
     arrive(&c, "/login").await; // after signing out the home page needs sign-in again
+
+    // The central operator, added at the command line, enrols at the first
+    // sign-in and lands on the console, where they open a second office.
+    add_operator(dir.path(), "ops@service.example.org");
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(&c, "email", "ops@service.example.org").await;
+    fill(&c, "password", PASSWORD).await;
+    submit(&c).await;
+    enrol_authenticator(&c, &axe_js, &mut checked).await;
+    arrive(&c, "/operator").await;
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("Office of Jane <b>Smith</b> MP"), "the first office is listed");
+    fill(&c, "office_name", "Office of Bo Other MP").await;
+    fill(&c, "name", "Bo Other").await;
+    fill(&c, "email", "bo@example.org.uk").await;
+    submit(&c).await;
+    c.wait().for_element(Locator::Css(".pc-panel")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("Office of Bo Other MP is set up"));
+    std::fs::write(shots.join("operator.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
-    assert!(checked.len() >= 11, "axe ran on {checked:?}");
+    assert!(checked.len() >= 16, "axe ran on {checked:?}");
     assert!(shots.join("sign-in.png").is_file() && shots.join("home.png").is_file());
 }

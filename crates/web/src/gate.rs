@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portcullis_app::App;
 use portcullis_app::policy::Action;
 use portcullis_store::SessionStage;
+use portcullis_types::Role;
 
 use crate::csrf;
 use crate::error::PageError;
@@ -49,12 +50,16 @@ enum Verdict {
     Refuse(PageError),
 }
 
-/// Where a session at `stage` belongs.
-const fn home_of(stage: SessionStage) -> &'static str {
-    match stage {
-        SessionStage::NeedsSecondFactor => "/login/code",
-        SessionStage::MustEnrol => "/enrol",
-        SessionStage::Full => "/",
+/// The central operator's console, where an operator's "home" is.
+const OPERATOR_HOME: &str = "/operator";
+
+/// Where a session at `stage`, of an account in `role`, belongs.
+const fn home_of(stage: SessionStage, role: Role) -> &'static str {
+    match (stage, role) {
+        (SessionStage::NeedsSecondFactor, _) => "/login/code",
+        (SessionStage::MustEnrol, _) => "/enrol",
+        (SessionStage::Full, Role::Operator) => OPERATOR_HOME,
+        (SessionStage::Full, _) => "/",
     }
 }
 
@@ -66,12 +71,15 @@ async fn verdict(app: &App, visitor: &Visitor, access: Access) -> Verdict {
         };
     };
     let stage = who.session.stage;
+    let home = home_of(stage, who.user.role);
     match access {
         Access::Public | Access::AnySession => Verdict::Pass,
         Access::Step(wanted) if wanted == stage => Verdict::Pass,
-        Access::SignedOut | Access::Step(_) => Verdict::SendTo(home_of(stage)),
-        Access::Action(_) | Access::Record if stage != SessionStage::Full => Verdict::SendTo(home_of(stage)),
+        Access::SignedOut | Access::Step(_) => Verdict::SendTo(home),
+        Access::Action(_) | Access::Record if stage != SessionStage::Full => Verdict::SendTo(home),
         Access::Record => Verdict::Pass,
+        // The operator has no office: their home is the console.
+        Access::Action(Action::ViewOfficeHome) if who.user.role == Role::Operator => Verdict::SendTo(home),
         Access::Action(action) => match app.permit(who, action).await {
             Ok(()) => Verdict::Pass,
             Err(e) => Verdict::Refuse(e.into()),

@@ -71,6 +71,7 @@ impl Layout {
             // still decides when they follow one.
             let links = [
                 ("/", "Home", Action::ViewOfficeHome),
+                ("/operator", "Offices", Action::OperateOffices),
                 ("/people", "People", Action::ManageAccounts),
                 ("/audit", "Audit log", Action::ViewAuditLog),
                 ("/account", "Your account", Action::ManageOwnAccount),

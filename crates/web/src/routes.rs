@@ -56,6 +56,7 @@ const SECOND_FACTOR: Access = Step(SessionStage::NeedsSecondFactor);
 const ENROLLING: Access = Step(SessionStage::MustEnrol);
 const OWN_ACCOUNT: Access = Access::Action(Action::ManageOwnAccount);
 const MANAGE: Access = Access::Action(Action::ManageAccounts);
+const OPERATE: Access = Access::Action(Action::OperateOffices);
 
 /// The web app's routes (DESIGN.md, "Web routes").
 pub(crate) const ROUTES: &[RouteSpec] = &[
@@ -88,6 +89,8 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/account/recovery-codes", OWN_ACCOUNT, |m| on(m, pages::account::new_recovery_codes)),
     route(Post, "/account/passkeys", OWN_ACCOUNT, |m| on(m, pages::account::add_passkey)),
     route(Post, "/account/passkeys/remove", OWN_ACCOUNT, |m| on(m, pages::account::remove_passkey)),
+    route(Get, "/operator", OPERATE, |m| on(m, pages::operator::show)),
+    route(Post, "/operator/offices", OPERATE, |m| on(m, pages::operator::open_office)),
     route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),
     route(Get, "/people/invite", MANAGE, |m| on(m, pages::invite::show)),
     route(Post, "/people/invite", MANAGE, |m| on(m, pages::invite::submit)),

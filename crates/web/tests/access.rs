@@ -65,7 +65,8 @@ async fn the_central_operator_has_no_office_home() {
     let office = site.app.create_office("Office of Alex Example MP", false, &Actor::Cli).await.unwrap().id;
     let (mut operator, _) = site.signed_in_as(Role::Operator, None, "Ola Operator").await;
 
-    for path in ["/", "/audit"] {
+    operator.get("/").await.assert_redirect("/operator");
+    for path in ["/audit", "/people"] {
         let page = operator.get(path).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         assert!(!page.body.contains("Office of Alex Example MP"), "{path} shows nothing of any office");

@@ -25,14 +25,20 @@ struct InvitePage {
     days: i64,
 }
 
+/// The page after an invitation is made (here, or with a new office).
 #[derive(Template)]
 #[template(path = "invited.html")]
-struct InvitedPage {
-    layout: Layout,
-    name: String,
-    email: String,
-    link: Option<Zeroizing<String>>,
-    expires: String,
+pub(crate) struct InvitedPage {
+    pub layout: Layout,
+    /// The page's heading.
+    pub title: String,
+    pub name: String,
+    pub email: String,
+    /// The link, when it was not emailed.
+    pub link: Option<Zeroizing<String>>,
+    pub expires: String,
+    /// Where to go next: (path, words).
+    pub back: (&'static str, &'static str),
 }
 
 impl std::fmt::Debug for InvitedPage {
@@ -91,10 +97,12 @@ pub(crate) async fn submit(
                 let link = (invited.delivery != Delivery::Sent).then_some(invited.link);
                 let page = InvitedPage {
                     layout,
+                    title: "Invitation made".to_owned(),
                     name: invited.name.to_string(),
                     email: invited.email.to_string(),
                     link,
                     expires: date_time(invited.expires_at),
+                    back: ("/people", "Back to people"),
                 };
                 return Ok(render(&page)?.into_response());
             }

@@ -11,6 +11,7 @@ pub(crate) mod join;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod message;
+pub(crate) mod operator;
 pub(crate) mod people;
 pub(crate) mod recovery;
 pub(crate) mod setup;

@@ -65,7 +65,7 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Get,  "/enrol",                 [303, 303, 200, 303, 303, 303, 303, 303, 303]),
     (Verb::Post, "/enrol",                 [303, 303, 200, 303, 303, 303, 303, 303, 303]),
     (Verb::Post, "/logout",                [303, 303, 303, 303, 303, 303, 303, 303, 303]),
-    (Verb::Get,  "/",                      [303, 303, 303, 200, 200, 200, 200, 200, 403]),
+    (Verb::Get,  "/",                      [303, 303, 303, 200, 200, 200, 200, 200, 303]),
     (Verb::Get,  "/audit",                 [303, 303, 303, 200, 200, 403, 403, 403, 403]),
     (Verb::Get,  "/login/forgot",          [200, 303, 303, 303, 303, 303, 303, 303, 303]),
     (Verb::Post, "/login/forgot",          [200, 303, 303, 303, 303, 303, 303, 303, 303]),
@@ -76,6 +76,8 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Get,  "/account",               [303, 303, 303, 200, 200, 200, 200, 200, 200]),
     (Verb::Post, "/account/password",      [303, 303, 303, 200, 200, 200, 200, 200, 200]),
     (Verb::Post, "/account/recovery-codes",[303, 303, 303, 200, 200, 200, 200, 200, 200]),
+    (Verb::Get,  "/operator",              [303, 303, 303, 403, 403, 403, 403, 403, 200]),
+    (Verb::Post, "/operator/offices",      [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),
     (Verb::Get,  "/people/invite",         [303, 303, 303, 200, 200, 403, 403, 403, 403]),
     (Verb::Post, "/people/invite",         [303, 303, 303, 200, 200, 403, 403, 403, 403]),
@@ -93,6 +95,7 @@ fn expected_location(who: Who, path: &str) -> &'static str {
         (_, "/logout") | (Who::Anonymous, _) => "/login",
         (Who::Step(SessionStage::NeedsSecondFactor), _) => "/login/code",
         (Who::Step(SessionStage::MustEnrol), _) => "/enrol",
+        (Who::Full(Role::Operator), _) => "/operator",
         _ => "/",
     }
 }
