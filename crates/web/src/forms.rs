@@ -188,9 +188,21 @@ impl Form {
     }
 }
 
+/// (field id, message) for each required field left blank: `fields` are
+/// (id, value sent, what to say when it is blank).
+pub fn blank_fields<'a>(fields: &[(&'a str, &str, &str)]) -> Vec<(&'a str, String)> {
+    fields.iter().filter(|(_, value, _)| value.trim().is_empty()).map(|(id, _, m)| (*id, (*m).to_owned())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_fields_are_those_with_nothing_but_spaces() {
+        let errors = blank_fields(&[("a", " ", "Enter a"), ("b", "x", "Enter b"), ("c", "", "Enter c")]);
+        assert_eq!(errors, vec![("a", "Enter a".to_owned()), ("c", "Enter c".to_owned())]);
+    }
 
     #[test]
     fn passwords_are_never_filled_back_in() {

@@ -81,15 +81,11 @@ pub(crate) async fn submit(
     Full(who): Full,
     Posted(sent): Posted<InviteForm>,
 ) -> Result<Response, PageError> {
-    let mut errors: Vec<(&str, String)> = [
+    let mut errors = crate::forms::blank_fields(&[
         ("name", sent.name.as_str(), "Enter their full name"),
         ("email", sent.email.as_str(), "Enter their email address"),
         ("role", sent.role.as_str(), "Choose the role they will have in the office"),
-    ]
-    .into_iter()
-    .filter(|(_, value, _)| value.trim().is_empty())
-    .map(|(id, _, message)| (id, message.to_owned()))
-    .collect();
+    ]);
     if errors.is_empty() {
         let request = InviteRequest { name: sent.name.trim(), email: sent.email.trim(), role: sent.role.trim() };
         match app.invite(&who, &request).await {

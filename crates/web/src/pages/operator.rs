@@ -90,15 +90,11 @@ pub(crate) async fn open_office(
     Full(who): Full,
     Posted(sent): Posted<OfficeForm>,
 ) -> Result<Response, PageError> {
-    let mut errors: Vec<(&str, String)> = [
+    let mut errors = crate::forms::blank_fields(&[
         ("office_name", sent.office_name.as_str(), "Enter the office's name"),
         ("name", sent.name.as_str(), "Enter the office manager's full name"),
         ("email", sent.email.as_str(), "Enter the office manager's email address"),
-    ]
-    .into_iter()
-    .filter(|(_, value, _)| value.trim().is_empty())
-    .map(|(id, _, message)| (id, message.to_owned()))
-    .collect();
+    ]);
     if errors.is_empty() {
         let request = NewOfficeRequest {
             office_name: sent.office_name.trim(),

@@ -115,16 +115,12 @@ pub(crate) async fn submit(
 
 /// GOV.UK's "Enter …" for each field left empty, all at once.
 fn blank_fields(sent: &SetupForm, password: &str) -> Vec<(&'static str, String)> {
-    [
+    crate::forms::blank_fields(&[
         ("office_name", sent.office_name.as_str(), "Enter the name of your office"),
         ("name", sent.name.as_str(), "Enter your full name"),
         ("email", sent.email.as_str(), "Enter your email address"),
         ("password", password, "Enter a password"),
-    ]
-    .into_iter()
-    .filter(|(_, value, _)| value.trim().is_empty())
-    .map(|(id, _, message)| (id, message.to_owned()))
-    .collect()
+    ])
 }
 
 fn capitalise(s: &str) -> String {
