@@ -72,3 +72,21 @@ ensure_browser() {
   PORTCULLIS_AXE_JS="$(pwd)/$dir/node_modules/axe-core/axe.min.js"
   export PORTCULLIS_AXE_JS
 }
+
+ensure_dns_lab() {
+  # The shared DNS lab (Knot + validating Unbound on loopback), from the
+  # `shared` directory beside the repository (or $PORTCULLIS_SHARED).
+  # Exports PORTCULLIS_DNS_LAB, the resolver's IP:PORT.
+  local shared="${PORTCULLIS_SHARED:-$(cd .. && pwd)/shared}"
+  if [ ! -x "$shared/dns-lab/start.sh" ]; then
+    log "no DNS lab at $shared/dns-lab (set PORTCULLIS_SHARED to the shared directory)"
+    return 1
+  fi
+  log "starting the DNS lab"
+  as_root "$shared/dns-lab/start.sh" >/dev/null
+  # shellcheck source=/dev/null
+  PORTCULLIS_DNS_LAB="$(. "$shared/dns-lab/lab.env" && echo "$RESOLVER"):53"
+  export PORTCULLIS_DNS_LAB
+  PORTCULLIS_SHARED="$shared"
+  export PORTCULLIS_SHARED
+}

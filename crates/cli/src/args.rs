@@ -45,6 +45,10 @@ pub enum Command {
     /// Manage offices
     #[command(subcommand)]
     Office(OfficeCommand),
+    /// Check an email domain's security records (SPF, DMARC, DKIM, MX,
+    /// MTA-STS, TLS-RPT, BIMI, CAA, DNSSEC)
+    #[command(subcommand)]
+    Domain(DomainCommand),
     /// Manage central operator accounts (for a deployment serving many offices)
     #[command(subcommand)]
     Operator(OperatorCommand),
@@ -93,6 +97,39 @@ pub enum OfficeCommand {
     },
     /// List offices
     List,
+}
+
+/// `portcullis domain …`
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Check one or more domains; exits 1 when any check fails
+    Check {
+        /// The domains, e.g. jane-smith.org.uk
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<String>,
+        /// Send every DNS query to this resolver (IP:PORT) instead of the
+        /// system's
+        #[arg(long, value_name = "IP:PORT")]
+        resolver: Option<std::net::SocketAddr>,
+        /// A DKIM selector your mail uses (the s= of a DKIM-Signature
+        /// header); repeat for more. Common ones are tried anyway
+        #[arg(long = "dkim-selector", value_name = "S")]
+        dkim_selectors: Vec<String>,
+    },
+    /// Print the records to publish, as a staged rollout (monitor, then
+    /// quarantine, then reject)
+    Suggest {
+        /// The domain, e.g. jane-smith.org.uk
+        domain: String,
+        /// A service that sends mail as the domain: microsoft365, google,
+        /// mailchimp, sendgrid, mailgun, amazonses, zoho, fastmail,
+        /// protonmail (repeat for more; none means the domain sends no mail)
+        #[arg(long = "sends-via", value_name = "SERVICE")]
+        sends_via: Vec<String>,
+        /// Where DMARC and TLS reports go [default: dmarc-reports@DOMAIN]
+        #[arg(long, value_name = "ADDRESS")]
+        report_to: Option<String>,
+    },
 }
 
 /// `portcullis operator …`

@@ -14,6 +14,10 @@ mod finding;
 mod name;
 mod resolver;
 
+pub mod dnssec;
+mod domain;
+pub mod reach;
+
 pub mod bimi;
 pub mod caa;
 pub mod dkim;
@@ -22,8 +26,10 @@ pub mod fake;
 pub mod mta_sts;
 pub mod mx;
 pub mod spf;
+pub mod suggest;
 pub mod tlsrpt;
 
+pub use domain::{DomainReport, Options, check_domain, check_domains};
 pub use finding::{Check, Finding, Status};
 pub use name::{DomainName, NameError};
 pub use resolver::{Answer, LookupError, Rcode, Rdata, RecordType, Resolver};

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod domain;
 mod office;
 mod operator;
 mod serve;
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             }
             Ok(Outcome::Clean)
         }
+        Command::Domain(cmd) => domain::run(&cli, cmd).await,
         Command::Office(cmd) => office::run(&cli, cmd).await,
         Command::Operator(cmd) => operator::run(&cli, cmd).await,
     }
