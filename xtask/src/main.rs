@@ -11,8 +11,11 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo run -p xtask -- bench web [--rate N] [--secs N] [--store sqlite|postgres|both]\n\n\
-         bench web   signed-in page views at a fixed rate against loopback; prints p50/p99 and errors per store"
+        "usage: cargo run -p xtask -- bench web [--rate N] [--secs N] [--store sqlite|postgres|both]\n\
+         \x20      cargo run --release -p xtask -- bench domain [--domains N] [--lab DIR]\n\n\
+         bench web      signed-in page views at a fixed rate against loopback; prints p50/p99 and errors per store\n\
+         bench domain   `domain check` over N lab domains (default 1000) on a private loopback knotd, against\n\
+         \x20              checkdmarc; prints domains/s for each and the ratio (needs root and knotd)"
     );
     ExitCode::from(2)
 }
@@ -22,6 +25,7 @@ fn main() -> ExitCode {
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match words.as_slice() {
         ["bench", "web", rest @ ..] => bench::web::run(rest),
+        ["bench", "domain", rest @ ..] => bench::domain::run(rest),
         _ => return usage(),
     };
     match result {

@@ -125,7 +125,12 @@ fn every_lab_domain_gets_the_findings_the_lab_expects() {
                 continue;
             };
             let status = summary["status"].as_str().unwrap();
-            if !allowed(text).contains(&status) {
+            // The lab serves no HTTPS (its README: "a checker that fetches
+            // them should report policy/asset unreachable"); its
+            // expectations are about the DNS records alone.
+            let unserved =
+                check == "mta_sts" && summary["code"] == "mta_sts.policy_unreachable" && text.starts_with("ok");
+            if !allowed(text).contains(&status) && !unserved {
                 wrong.push(format!(
                     "{domain} {check}: {status} {} — {} (expected {text})",
                     summary["code"], summary["message"]

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::fetch::Fetcher;
 use crate::finding::{Check, Finding, Status};
 use crate::name::DomainName;
 use crate::reach::{self, Reach};
 use crate::resolver::Resolver;
 use crate::spf::SpfNode;
-use crate::{bimi, caa, dkim, dmarc, dnssec, mta_sts, mx, spf, tlsrpt};
+use crate::{bimi, caa, dkim, dmarc, dnssec, https, mta_sts, mx, spf, sts_policy, tlsrpt};
 
 /// What to check beyond the defaults.
 #[derive(Debug, Clone)]
@@ -72,17 +73,32 @@ const fn severity(status: Status) -> u8 {
 }
 
 /// The checks run once the domain answers (every one but `dns` and `dnssec`).
-const RECORD_CHECKS: [Check; 8] =
-    [Check::Mx, Check::Spf, Check::Dmarc, Check::Dkim, Check::MtaSts, Check::Tlsrpt, Check::Bimi, Check::Caa];
+const RECORD_CHECKS: [Check; 9] = [
+    Check::Mx,
+    Check::Spf,
+    Check::Dmarc,
+    Check::Dkim,
+    Check::MtaSts,
+    Check::Tlsrpt,
+    Check::Bimi,
+    Check::Caa,
+    Check::Https,
+];
 
-/// Check one domain.
-pub async fn check_domain(dns: &dyn Resolver, domain: &DomainName, options: &Options) -> DomainReport {
+/// Check one domain: DNS through `dns`, web pages (the MTA-STS policy, the
+/// website) through `web`.
+pub async fn check_domain(
+    dns: &dyn Resolver,
+    web: &dyn Fetcher,
+    domain: &DomainName,
+    options: &Options,
+) -> DomainReport {
     let reached = reach::reach(dns, domain).await;
     let mut findings = vec![reach::finding(domain, &reached)];
     findings.push(dnssec::check(dns, domain, &reached).await);
     let mut spf_tree = None;
     if let Reach::Answers { .. } = reached {
-        match tokio::time::timeout(options.deadline, records(dns, domain, options)).await {
+        match tokio::time::timeout(options.deadline, records(dns, web, domain, options)).await {
             Ok((found, tree)) => {
                 findings.extend(found);
                 spf_tree = tree;
@@ -97,20 +113,32 @@ pub async fn check_domain(dns: &dyn Resolver, domain: &DomainName, options: &Opt
 
 /// The record checks, concurrently (BIMI waits for DMARC: it needs to know
 /// whether DMARC is enforced).
-async fn records(dns: &dyn Resolver, domain: &DomainName, options: &Options) -> (Vec<Finding>, Option<SpfNode>) {
+async fn records(
+    dns: &dyn Resolver,
+    web: &dyn Fetcher,
+    domain: &DomainName,
+    options: &Options,
+) -> (Vec<Finding>, Option<SpfNode>) {
     let dmarc_then_bimi = async {
         let report = dmarc::check(dns, domain).await;
         let bimi = bimi::check(dns, domain, report.enforcing).await;
         (report.findings, bimi)
     };
-    let (mx, spf, (dmarc, bimi), dkim, mta_sts, tlsrpt, caa) = tokio::join!(
-        mx::check(dns, domain),
+    // The MTA-STS policy must cover the MX hosts: it waits for them.
+    let mx_then_sts = async {
+        let (mx, record) = tokio::join!(mx::check(dns, domain), mta_sts::check(dns, domain));
+        let hosts: Vec<String> = mx.hosts.iter().map(|(_, host)| host.clone()).collect();
+        let sts = sts_policy::with_policy(dns, web, domain, record, &hosts).await;
+        (mx, sts)
+    };
+    let ((mx, mta_sts), spf, (dmarc, bimi), dkim, tlsrpt, caa, https) = tokio::join!(
+        mx_then_sts,
         spf::check(dns, domain),
         dmarc_then_bimi,
         dkim::check(dns, domain, &options.dkim_selectors),
-        mta_sts::check(dns, domain),
         tlsrpt::check(dns, domain),
         caa::check(dns, domain),
+        https::check(dns, web, domain),
     );
     let dkim = if mx.null_mx { for_a_domain_without_mail(domain, dkim) } else { dkim };
     let mut findings = mx.findings;
@@ -121,6 +149,7 @@ async fn records(dns: &dyn Resolver, domain: &DomainName, options: &Options) -> 
     findings.extend(tlsrpt);
     findings.extend(bimi);
     findings.extend(caa);
+    findings.extend(https);
     (findings, spf.tree)
 }
 
@@ -158,6 +187,7 @@ fn too_slow(check: Check, deadline: Duration) -> Finding {
 /// its cache). Reports come back in the order the domains were given.
 pub async fn check_domains(
     dns: Arc<dyn Resolver>,
+    web: Arc<dyn Fetcher>,
     domains: Vec<DomainName>,
     options: Options,
     concurrency: usize,
@@ -167,11 +197,11 @@ pub async fn check_domains(
     let mut tasks = tokio::task::JoinSet::new();
     let mut names = std::collections::HashMap::new();
     for (index, domain) in domains.into_iter().enumerate() {
-        let (dns, limit, options) = (Arc::clone(&dns), Arc::clone(&limit), Arc::clone(&options));
+        let (dns, web, limit, options) = (Arc::clone(&dns), Arc::clone(&web), Arc::clone(&limit), Arc::clone(&options));
         let name = domain.clone();
         let handle = tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            check_domain(dns.as_ref(), &domain, &options).await
+            check_domain(dns.as_ref(), web.as_ref(), &domain, &options).await
         });
         names.insert(handle.id(), (index, name));
     }
@@ -205,6 +235,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::fake::FakeResolver;
+    use crate::fetch::FakeFetcher;
     use crate::resolver::{Answer, LookupError, Rdata, RecordType};
 
     fn name(s: &str) -> DomainName {
@@ -222,21 +253,22 @@ mod tests {
     #[tokio::test]
     async fn every_check_reports_once_with_its_summary_first() {
         let dns = office(FakeResolver::new(), "office.test");
-        let report = check_domain(&dns, &name("office.test"), &Options::default()).await;
+        let report = check_domain(&dns, &FakeFetcher::new(), &name("office.test"), &Options::default()).await;
         let checks: Vec<Check> = report.summaries().iter().map(|f| f.check).collect();
-        let mut expected: Vec<Check> = Check::ALL.into_iter().filter(|c| *c != Check::Https).collect();
+        let mut expected: Vec<Check> = Check::ALL.to_vec();
         expected.sort();
         let mut sorted = checks.clone();
         sorted.sort();
         assert_eq!(sorted, expected, "{checks:?}");
         assert_eq!(report.summaries()[3].code, "spf.valid");
         assert_eq!(report.worst(), Status::Warn, "DNSSEC, MTA-STS, TLS-RPT, CAA and DKIM are recommendations");
+        assert_eq!(report.findings.iter().find(|f| f.check == Check::Https).unwrap().code, "https.no_website");
     }
 
     #[tokio::test]
     async fn a_domain_that_does_not_answer_is_not_reported_as_missing_records() {
         let dns = FakeResolver::new().fail("down.test", RecordType::Soa, LookupError::ServFail);
-        let report = check_domain(&dns, &name("down.test"), &Options::default()).await;
+        let report = check_domain(&dns, &FakeFetcher::new(), &name("down.test"), &Options::default()).await;
         assert_eq!(report.findings[0].code, "dns.lookup_failed");
         for finding in &report.findings[2..] {
             assert_eq!(finding.status, Status::Unknown, "{finding:?}");
@@ -263,7 +295,7 @@ mod tests {
     async fn a_slow_domain_stops_at_the_deadline_and_says_so() {
         let dns = Slow(office(FakeResolver::new(), "slow.test"));
         let options = Options { deadline: Duration::from_secs(5), ..Options::default() };
-        let report = check_domain(&dns, &name("slow.test"), &options).await;
+        let report = check_domain(&dns, &FakeFetcher::new(), &name("slow.test"), &options).await;
         let late: Vec<&Finding> = report.findings.iter().filter(|f| f.code.ends_with(".deadline")).collect();
         assert_eq!(late.len(), RECORD_CHECKS.len());
         assert!(late[0].message.contains("5 seconds"));
@@ -275,7 +307,7 @@ mod tests {
         let dns = dns.record("null.test", RecordType::Soa, Rdata::Soa).txt("null.test", &["v=spf1 -all"]);
         let dns: Arc<dyn Resolver> = Arc::new(dns);
         let names = vec![name("b.test"), name("null.test"), name("a.test"), name("gone.test")];
-        let reports = check_domains(dns, names, Options::default(), 2).await;
+        let reports = check_domains(dns, Arc::new(FakeFetcher::new()), names, Options::default(), 2).await;
         let order: Vec<&str> = reports.iter().map(|r| r.domain.as_str()).collect();
         assert_eq!(order, vec!["b.test", "null.test", "a.test", "gone.test"]);
         assert_eq!(reports[3].findings[0].code, "dns.nxdomain");

@@ -23,9 +23,12 @@ pub mod caa;
 pub mod dkim;
 pub mod dmarc;
 pub mod fake;
+pub mod fetch;
+pub mod https;
 pub mod mta_sts;
 pub mod mx;
 pub mod spf;
+mod sts_policy;
 pub mod suggest;
 pub mod tlsrpt;
 

@@ -1,4 +1,5 @@
 //! Benchmarks.
 
+pub mod domain;
 pub mod server;
 pub mod web;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result, bail};
 use portcullis_app::OsRandom;
+use portcullis_dnscheck::fetch::Fetcher;
 use portcullis_dnscheck::suggest::{Provider, rollout};
 use portcullis_dnscheck::{DomainName, DomainReport, Finding, Options, Resolver, Status, check_domains};
-use portcullis_resolver::{NetResolver, Patience, system_nameservers};
+use portcullis_net::{HttpsFetcher, NetResolver, Patience, system_nameservers};
 
 use crate::args::{Cli, DomainCommand};
 use crate::output::{Outcome, print_json, say};
@@ -71,7 +72,8 @@ async fn check(cli: &Cli, domains: &[String], server: Option<SocketAddr>, select
     };
     let dns: Arc<dyn Resolver> = Arc::new(NetResolver::new(servers, Patience::default(), Arc::new(OsRandom)));
     let options = Options { dkim_selectors: selectors.to_vec(), ..Options::default() };
-    let reports = check_domains(dns, names, options, CONCURRENCY).await;
+    let web: Arc<dyn Fetcher> = Arc::new(HttpsFetcher::default());
+    let reports = check_domains(dns, web, names, options, CONCURRENCY).await;
     for report in &reports {
         if cli.json { print_json(report)? } else { print_report(report) }
     }

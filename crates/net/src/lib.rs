@@ -1,4 +1,5 @@
-//! The network side of `portcullis-dnscheck`: a [`Resolver`] that sends
+//! The network side of `portcullis-dnscheck`: an [`HttpsFetcher`] for the
+//! checks that read web pages, and a [`Resolver`] that sends
 //! each query to a recursive resolver (the one `--resolver` names, or the
 //! system's from `/etc/resolv.conf`) and keeps every answer for the rest of
 //! the run, so checking hundreds of domains that share a mail provider asks
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod cache;
+mod fetch;
 mod system;
 mod wire;
 
@@ -21,6 +23,7 @@ use std::time::Duration;
 use portcullis_dnscheck::{Answer, LookupError, RecordType, Resolver};
 use portcullis_types::Random;
 
+pub use fetch::HttpsFetcher;
 pub use system::{SystemConfError, system_nameservers};
 
 /// How long to wait for one answer, and how many times to ask each server.

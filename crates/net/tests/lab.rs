@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use portcullis_dnscheck::{LookupError, Rcode, Rdata, RecordType, Resolver};
-use portcullis_resolver::{NetResolver, Patience};
+use portcullis_net::{NetResolver, Patience};
 use portcullis_types::SeqRandom;
 
 fn lab() -> Option<SocketAddr> {

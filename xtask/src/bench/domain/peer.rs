@@ -1,0 +1,118 @@
+//! The peer: checkdmarc (PyPI), installed into a venv under the target
+//! directory and pointed at the bench's private name server.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+use serde_json::Value;
+
+/// checkdmarc's DNS timeout in seconds: its own default, stated so the
+/// printed notes say exactly what ran.
+const TIMEOUT: &str = "2.0";
+
+/// checkdmarc fetches the MTA-STS policy and BIMI assets with `requests`,
+/// which resolves host names through the system resolver, off loopback.
+/// Pointing its proxy at a closed loopback port makes those fetches fail
+/// at once without any lookup leaving the machine (the lab serves no
+/// HTTPS anyway, so the outcome, "unreachable", is the same).
+const DEAD_PROXY: &str = "http://127.0.0.1:9";
+
+/// An installed checkdmarc.
+pub struct Peer {
+    exe: PathBuf,
+    pub version: String,
+}
+
+/// One timed run over all domains.
+pub struct PeerRun {
+    pub secs: f64,
+    pub results: Vec<Value>,
+    pub flags: String,
+}
+
+/// Make the venv and install checkdmarc unless it is already there.
+pub fn prepare(target_dir: &Path) -> Result<Peer> {
+    let venv = target_dir.join("bench-venv");
+    let exe = venv.join("bin/checkdmarc");
+    if !exe.exists() {
+        run_quietly(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
+        let pip = venv.join("bin/pip");
+        run_quietly(Command::new(&pip).args(["install", "--quiet", "checkdmarc"]), "pip install checkdmarc")?;
+    }
+    let out = Command::new(&exe).arg("--version").output().context("running checkdmarc --version")?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || version.is_empty() {
+        bail!("checkdmarc --version failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(Peer { exe, version })
+}
+
+fn run_quietly(cmd: &mut Command, what: &str) -> Result<()> {
+    let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("running {what}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        bail!("{what} failed ({}): {}", out.status, last_lines(&err, 3));
+    }
+    Ok(())
+}
+
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines.iter().skip(lines.len().saturating_sub(n)).copied().collect::<Vec<_>>().join(" | ")
+}
+
+/// Check every domain listed in `domains_file` (one a line) through
+/// `nameserver`, writing JSON to `out_json`; time it and read the results.
+pub fn run(peer: &Peer, nameserver: &str, domains_file: &Path, out_json: &Path) -> Result<PeerRun> {
+    let mut cmd = Command::new(&peer.exe);
+    cmd.args(["-n", nameserver, "-t", TIMEOUT, "-o"]).arg(out_json).arg(domains_file);
+    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"] {
+        cmd.env(var, DEAD_PROXY);
+    }
+    cmd.env_remove("NO_PROXY").env_remove("no_proxy").stdin(Stdio::null()).stdout(Stdio::null());
+    let start = Instant::now();
+    let out = cmd.stderr(Stdio::piped()).output().context("running checkdmarc")?;
+    let secs = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!("checkdmarc exited {}: {}", out.status, last_lines(&String::from_utf8_lossy(&out.stderr), 3));
+    }
+    let text = std::fs::read_to_string(out_json).context("reading checkdmarc's JSON output")?;
+    // One domain gives an object, several an array.
+    let results = match serde_json::from_str(&text).context("parsing checkdmarc's JSON output")? {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let flags = format!(
+        "-n {nameserver} -t {TIMEOUT} -o FILE.json DOMAINS_FILE (no --check-mx-tls: SMTP TLS probing is off by \
+         default in this version; --skip-tls is a no-op); HTTPS fetches sent to a closed loopback proxy"
+    );
+    Ok(PeerRun { secs, results, flags })
+}
+
+/// The checkdmarc result for a domain, by its `domain` field.
+pub fn result_for<'a>(results: &'a [Value], domain: &str) -> Option<&'a Value> {
+    results.iter().find(|r| r.get("domain").and_then(Value::as_str) == Some(domain))
+}
+
+/// Whether checkdmarc flags `check` ("spf", "dmarc"): the record is not
+/// valid or carries warnings. Also returns its first reason, for the report.
+pub fn flags(result: &Value, check: &str) -> (bool, String) {
+    let Some(section) = result.get(check) else { return (false, "no section".to_owned()) };
+    let invalid = section.get("valid").and_then(Value::as_bool) == Some(false);
+    let warnings: Vec<&str> =
+        section.get("warnings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let error = section.get("error").and_then(Value::as_str);
+    let reason = match (error, warnings.first()) {
+        (Some(e), _) => format!("error: {e}"),
+        (None, Some(w)) => format!("warning: {w}"),
+        (None, None) => "valid, no warnings".to_owned(),
+    };
+    (invalid || !warnings.is_empty(), reason)
+}
+
+/// Whether checkdmarc calls the SPF or the DMARC record not valid.
+pub fn invalid_spf_or_dmarc(result: &Value) -> bool {
+    ["spf", "dmarc"].iter().any(|c| result.get(c).and_then(|s| s.get("valid")).and_then(Value::as_bool) == Some(false))
+}
