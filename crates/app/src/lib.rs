@@ -15,11 +15,13 @@ mod demo;
 mod error;
 mod invitations;
 pub mod mail;
+mod network;
 mod offices;
 mod operator;
 mod people;
 pub mod policy;
 mod system;
+mod watch;
 
 use std::sync::Arc;
 
@@ -39,6 +41,7 @@ pub use invitations::{INVITATION_DAYS, InviteError, InviteRequest, Invited};
 pub use offices::{Actor, OfficeSummary};
 pub use operator::{NewOfficeRequest, OpenOfficeError};
 pub use system::{OsRandom, SystemClock};
+pub use watch::{DomainChange, DomainDetail, DomainError, DomainOverview, RECHECK_AFTER_SECS, label as check_label};
 
 /// Where links point until [`App::with_public_url`] says otherwise: the
 /// default listening address.
@@ -56,6 +59,10 @@ pub struct App {
     /// Where people reach this server (an origin: scheme, host, port, no
     /// trailing slash); links in emails start with it.
     public_origin: String,
+    /// DNS for domain checks.
+    dns: Arc<dyn portcullis_dnscheck::Resolver>,
+    /// HTTPS for domain checks.
+    web: Arc<dyn portcullis_dnscheck::fetch::Fetcher>,
 }
 
 impl App {
@@ -76,7 +83,21 @@ impl App {
             auth: AuthSettings::default(),
             mailer: Arc::new(NoMailer),
             public_origin: DEFAULT_ORIGIN.to_owned(),
+            dns: Arc::new(network::NoResolver),
+            web: Arc::new(network::NoFetcher),
         }
+    }
+
+    /// The same app checking domains through `dns` and `web`.
+    #[must_use]
+    pub fn with_network(
+        mut self,
+        dns: Arc<dyn portcullis_dnscheck::Resolver>,
+        web: Arc<dyn portcullis_dnscheck::fetch::Fetcher>,
+    ) -> Self {
+        self.dns = dns;
+        self.web = web;
+        self
     }
 
     /// The same app sending mail through `mailer`.

@@ -2,46 +2,15 @@
 //! invites their first managers, and cannot see inside any of them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::sync::Arc;
+mod common;
 
-use portcullis_app::auth::{PasswordOutcome, ServerKey, SignedIn, TotpSecret};
+use common::{PASSWORD, deployment, signed_in};
 use portcullis_app::policy::Denied;
-use portcullis_app::{AccountError, AccountForm, App, AppError, InviteError, NewOfficeRequest, OpenOfficeError};
+use portcullis_app::{AccountError, AccountForm, AppError, InviteError, NewOfficeRequest, OpenOfficeError};
 use portcullis_store::AuditQuery;
-use portcullis_types::{Clock as _, FixedClock, Role, SeqRandom, Timestamp};
-use zeroize::Zeroizing;
+use portcullis_types::Role;
 
-const PASSWORD: &str = "marble teapot harbour";
 const OPERATOR: &str = "ops@service.example.org";
-
-struct Deployment {
-    app: App,
-    clock: Arc<FixedClock>,
-    _dir: tempfile::TempDir,
-}
-
-async fn deployment() -> Deployment {
-    let dir = tempfile::tempdir().unwrap();
-    let store = portcullis_store_sqlite::SqliteStore::open(&dir.path().join("p.db")).await.unwrap();
-    let clock = Arc::new(FixedClock::new(Timestamp::from_unix_micros(1_764_063_000_000_000).unwrap()));
-    let app =
-        App::with_parts(Arc::new(store), clock.clone(), Arc::new(SeqRandom::new(5)), ServerKey::from_bytes([3; 32]));
-    Deployment { app, clock, _dir: dir }
-}
-
-/// Sign in with a password and enrol an authenticator app: a full session.
-async fn signed_in(d: &Deployment, email: &str) -> SignedIn {
-    let PasswordOutcome::MustEnrol(token) = d.app.sign_in_password(email, PASSWORD, None).await.unwrap() else {
-        panic!("a new account must enrol a second factor first");
-    };
-    let who = d.app.resolve_session(token.as_str()).await.unwrap().unwrap();
-    assert!(!who.is_full());
-    let start = d.app.begin_totp_enrolment(&who).unwrap();
-    let plain: String = start.secret_text.chars().filter(|c| !c.is_whitespace()).collect();
-    let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
-    let (full, _) = d.app.finish_totp_enrolment(&who, &start.pending, &secret.code_at(d.clock.now())).await.unwrap();
-    d.app.resolve_session(full.as_str()).await.unwrap().unwrap()
-}
 
 fn request<'a>(office: &'a str, name: &'a str, email: &'a str) -> NewOfficeRequest<'a> {
     NewOfficeRequest { office_name: office, manager_name: name, manager_email: email }

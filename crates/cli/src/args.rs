@@ -85,6 +85,9 @@ pub struct ServeArgs {
     /// X-Forwarded-For header; from anywhere else the header is ignored
     #[arg(long = "trust-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The DNS resolver for domain checks (IP:PORT) [default: the system's]
+    #[arg(long, env = "PORTCULLIS_RESOLVER", value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
 }
 
 /// `portcullis office …`

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fetch::Fetcher;
 use crate::finding::{Check, Finding, Status};
@@ -31,14 +31,14 @@ impl Default for Options {
 }
 
 /// Everything found about one domain.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DomainReport {
     /// The domain as checked (ASCII, lower case).
     pub domain: String,
     /// Findings in check order; each check's first finding is its summary.
     pub findings: Vec<Finding>,
     /// SPF's include tree, flattened for display.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spf_tree: Option<SpfNode>,
 }
 

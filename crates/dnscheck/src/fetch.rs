@@ -48,7 +48,7 @@ pub enum FetchError {
 /// own resolver, so a check pointed at a test resolver fetches from the
 /// addresses that resolver gives. Redirects are not followed.
 #[async_trait::async_trait]
-pub trait Fetcher: Send + Sync {
+pub trait Fetcher: Send + Sync + std::fmt::Debug {
     /// GET `url` from one of `addrs`, reading at most `limit` bytes of body.
     async fn get(&self, url: &str, addrs: &[IpAddr], limit: usize) -> Result<Fetched, FetchError>;
 }

@@ -92,7 +92,7 @@ pub struct Finding {
     pub message: String,
     /// What to do about it, with the exact record to publish where there is
     /// one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
 }
 

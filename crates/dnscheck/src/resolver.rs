@@ -141,7 +141,7 @@ pub enum LookupError {
 /// Asks DNS. Implementations must bound their own time: a lookup returns
 /// (perhaps [`LookupError::Timeout`]) within the time they were built with.
 #[async_trait::async_trait]
-pub trait Resolver: Send + Sync {
+pub trait Resolver: Send + Sync + std::fmt::Debug {
     /// Records of `rtype` at `name` (lower-case ASCII, no trailing dot).
     async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Answer, LookupError>;
 }

@@ -1,9 +1,12 @@
-//! One answer per question per run. Concurrent askers of the same question
-//! wait for the first one's answer instead of sending their own.
+//! One answer per question for a minute. Concurrent askers of the same
+//! question wait for the first one's answer instead of sending their own;
+//! a long-running server asks again once an answer is a minute old, and the
+//! table is pruned so it cannot grow without bound.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use portcullis_dnscheck::{Answer, LookupError, RecordType};
 use tokio::sync::OnceCell;
@@ -11,10 +14,17 @@ use tokio::sync::OnceCell;
 type Key = (String, RecordType);
 type Slot = Arc<OnceCell<Result<Answer, LookupError>>>;
 
-/// Answers (and failures: a dead server is not asked twice) by question.
+/// How long an answer (or failure: a dead server is not asked twice in a
+/// row) is reused.
+const TTL: Duration = Duration::from_secs(60);
+/// Above this many questions, stale ones are dropped on the next insert.
+const PRUNE_ABOVE: usize = 50_000;
+
+/// Answers by question, each with when it was asked.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    slots: Mutex<HashMap<Key, Slot>>,
+    slots: Mutex<HashMap<Key, (Instant, Slot)>>,
+    asked: std::sync::atomic::AtomicUsize,
 }
 
 impl Cache {
@@ -25,17 +35,34 @@ impl Cache {
         Fut: Future<Output = Result<Answer, LookupError>>,
     {
         // The guard is dropped before any await.
-        let slot: Option<Slot> = self.slots.lock().ok().map(|mut slots| slots.entry(key).or_default().clone());
+        let slot: Option<Slot> = self.slots.lock().ok().map(|mut slots| {
+            let now = Instant::now();
+            if slots.len() > PRUNE_ABOVE {
+                slots.retain(|_, (at, _)| now.duration_since(*at) < TTL);
+            }
+            let entry = slots.entry(key).or_insert_with(|| (now, Slot::default()));
+            if now.duration_since(entry.0) >= TTL {
+                *entry = (now, Slot::default());
+            }
+            Arc::clone(&entry.1)
+        });
         match slot {
-            Some(slot) => slot.get_or_init(ask).await.clone(),
+            Some(slot) => slot
+                .get_or_init(|| {
+                    self.asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    ask()
+                })
+                .await
+                .clone(),
             // A poisoned map only means another task panicked mid-insert;
             // answering uncached is still correct.
             None => ask().await,
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+    /// How many questions went to the network.
+    pub(crate) fn asked(&self) -> usize {
+        self.asked.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -59,6 +86,6 @@ mod tests {
         let (a, b) = tokio::join!(cache.get_or_ask(key.clone(), ask), cache.get_or_ask(key.clone(), ask));
         assert_eq!((a, b), (Err(LookupError::Timeout), Err(LookupError::Timeout)));
         assert_eq!(asked.load(Ordering::SeqCst), 1);
-        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.asked(), 1);
     }
 }

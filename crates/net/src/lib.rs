@@ -1,9 +1,9 @@
 //! The network side of `portcullis-dnscheck`: an [`HttpsFetcher`] for the
 //! checks that read web pages, and a [`Resolver`] that sends
 //! each query to a recursive resolver (the one `--resolver` names, or the
-//! system's from `/etc/resolv.conf`) and keeps every answer for the rest of
-//! the run, so checking hundreds of domains that share a mail provider asks
-//! about the provider once.
+//! system's from `/etc/resolv.conf`) and reuses each answer for a minute, so
+//! checking hundreds of domains that share a mail provider asks about the
+//! provider once.
 //!
 //! Wire format is hickory-proto's; transport is ours: UDP with EDNS (1232
 //! bytes, DO set so the validating resolver reports the AD flag), TCP when
@@ -43,7 +43,7 @@ impl Default for Patience {
     }
 }
 
-/// Queries DNS servers and caches every result for its lifetime (one run).
+/// Queries DNS servers and reuses each answer for a minute.
 #[derive(Debug, Clone)]
 pub struct NetResolver {
     servers: Arc<[SocketAddr]>,
@@ -61,7 +61,7 @@ impl NetResolver {
 
     /// How many distinct questions went to the network so far.
     pub fn queries_sent(&self) -> usize {
-        self.cache.len()
+        self.cache.asked()
     }
 
     async fn ask(&self, name: &str, rtype: RecordType) -> Result<Answer, LookupError> {

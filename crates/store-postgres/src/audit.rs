@@ -12,14 +12,7 @@ use crate::{PgStore, decode, errors};
 /// `seq, office_id, at, actor, action, target, detail` as PostgreSQL returns them.
 type AuditRow = (i64, Uuid, OffsetDateTime, String, String, Option<String>, String);
 
-/// Free text with every NUL (U+0000) replaced by U+FFFD.
-///
-/// PostgreSQL cannot store NUL in text (it refuses the whole INSERT), and an
-/// audit entry must not be lost over one stray byte in, say, a pasted
-/// detail. The SQLite backend does the same, so both keep the same log.
-fn without_nul(text: &str) -> String {
-    text.replace('\0', "\u{FFFD}")
-}
+use portcullis_store::without_nul;
 
 pub(crate) async fn append(store: &PgStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
     let entry = NewAuditEntry {

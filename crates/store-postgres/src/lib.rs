@@ -15,6 +15,7 @@ mod accounts;
 mod audit;
 mod connect;
 mod decode;
+mod domains;
 mod errors;
 mod location;
 mod offices;

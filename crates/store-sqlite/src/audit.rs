@@ -10,14 +10,7 @@ use crate::{SqliteStore, decode, errors};
 /// `seq, office_id, at, actor, action, target, detail` as SQLite returns them.
 type AuditRow = (i64, String, i64, String, String, Option<String>, String);
 
-/// Free text with every NUL (U+0000) replaced by U+FFFD.
-///
-/// PostgreSQL cannot store NUL in text at all; SQLite can. The PostgreSQL
-/// backend replaces it so that an entry is never lost over one stray byte,
-/// and this backend does the same so that both keep the same log.
-fn without_nul(text: &str) -> String {
-    text.replace('\0', "\u{FFFD}")
-}
+use portcullis_store::without_nul;
 
 pub(crate) async fn append(store: &SqliteStore, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
     let entry = NewAuditEntry {

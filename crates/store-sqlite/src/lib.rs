@@ -14,6 +14,7 @@
 mod accounts;
 mod audit;
 mod decode;
+mod domains;
 mod errors;
 mod offices;
 mod open;

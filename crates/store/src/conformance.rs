@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 mod audit;
+mod domains;
 mod fixtures;
 mod sessions;
 mod sign_in;
@@ -25,6 +26,11 @@ use portcullis_types::{
 use crate::{AuditQuery, NewAuditEntry, NewOffice, NewPerson, Store, StoreError};
 
 pub use audit::{audit_for_a_missing_office_is_not_found, nul_in_audit_text_is_replaced};
+pub use domains::{
+    claiming_due_domains_takes_never_checked_first_then_the_stalest, concurrent_claims_never_take_the_same_domain,
+    domain_states_are_stored_only_when_they_change, nul_in_domain_text_is_replaced,
+    watching_is_per_office_and_duplicate_safe,
+};
 pub use sessions::{
     deleting_nothing_is_fine, session_round_trip_and_touch, sessions_end_one_at_a_time_or_all_together,
     stale_sessions_are_swept_by_expiry_and_idleness,
@@ -93,6 +99,11 @@ macro_rules! conformance_tests {
             invitation_round_trip_consume_once_and_list,
             passkeys_add_list_and_update,
             passkey_removal_is_per_account_and_tracks_the_second_factor,
+            watching_is_per_office_and_duplicate_safe,
+            domain_states_are_stored_only_when_they_change,
+            claiming_due_domains_takes_never_checked_first_then_the_stalest,
+            concurrent_claims_never_take_the_same_domain,
+            nul_in_domain_text_is_replaced,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

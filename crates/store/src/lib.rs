@@ -16,6 +16,7 @@
 mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod domains;
 mod error;
 mod model;
 
@@ -23,7 +24,16 @@ use async_trait::async_trait;
 use portcullis_types::{OfficeId, PersonId};
 
 pub use accounts::{AccountStore, Invitation, NewSession, NewUser, Opaque, Passkey, Session, SessionStage, User};
+pub use domains::{DomainState, DomainStore, NewDomainState, WatchedDomain};
 pub use error::StoreError;
+
+/// Free text with every NUL (U+0000) replaced by U+FFFD. PostgreSQL cannot
+/// store NUL in text at all; both backends replace it, in what they store
+/// and in what they look up, so that nothing is lost over one stray byte and
+/// both behave alike.
+pub fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
 pub use model::{AuditEntry, AuditQuery, NewAuditEntry, NewOffice, NewPerson, Office, Person};
 
 /// Which backend a store is.
@@ -48,7 +58,7 @@ impl Backend {
 /// The whole storage API. Object-safe so that the backend can be chosen at run
 /// time from the `--db` URL.
 #[async_trait]
-pub trait Store: AccountStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + DomainStore + Send + Sync + std::fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -72,6 +72,7 @@ impl Layout {
             let links = [
                 ("/", "Home", Action::ViewOfficeHome),
                 ("/operator", "Offices", Action::OperateOffices),
+                ("/domains", "Email domains", Action::ViewChecks),
                 ("/people", "People", Action::ManageAccounts),
                 ("/audit", "Audit log", Action::ViewAuditLog),
                 ("/account", "Your account", Action::ManageOwnAccount),

@@ -57,6 +57,9 @@ const ENROLLING: Access = Step(SessionStage::MustEnrol);
 const OWN_ACCOUNT: Access = Access::Action(Action::ManageOwnAccount);
 const MANAGE: Access = Access::Action(Action::ManageAccounts);
 const OPERATE: Access = Access::Action(Action::OperateOffices);
+const VIEW_CHECKS: Access = Access::Action(Action::ViewChecks);
+const RUN_CHECKS: Access = Access::Action(Action::RunChecks);
+const MANAGE_OFFICE: Access = Access::Action(Action::ManageOffice);
 
 /// The web app's routes (DESIGN.md, "Web routes").
 pub(crate) const ROUTES: &[RouteSpec] = &[
@@ -89,6 +92,11 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/account/recovery-codes", OWN_ACCOUNT, |m| on(m, pages::account::new_recovery_codes)),
     route(Post, "/account/passkeys", OWN_ACCOUNT, |m| on(m, pages::account::add_passkey)),
     route(Post, "/account/passkeys/remove", OWN_ACCOUNT, |m| on(m, pages::account::remove_passkey)),
+    route(Get, "/domains", VIEW_CHECKS, |m| on(m, pages::domains::list)),
+    route(Post, "/domains", MANAGE_OFFICE, |m| on(m, pages::domains::add)),
+    route(Get, "/domains/{domain}", VIEW_CHECKS, |m| on(m, pages::domains::show)),
+    route(Post, "/domains/{domain}/check", RUN_CHECKS, |m| on(m, pages::domains::check)),
+    route(Post, "/domains/{domain}/remove", MANAGE_OFFICE, |m| on(m, pages::domains::remove)),
     route(Get, "/operator", OPERATE, |m| on(m, pages::operator::show)),
     route(Post, "/operator/offices", OPERATE, |m| on(m, pages::operator::open_office)),
     route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),

@@ -30,6 +30,16 @@ pub async fn run(cli: &Cli, cmd: &DomainCommand) -> Result<Outcome> {
     }
 }
 
+/// DNS through `server` (or the system's resolvers) and HTTPS, for domain checks.
+pub fn network(server: Option<SocketAddr>) -> Result<(Arc<dyn Resolver>, Arc<dyn Fetcher>)> {
+    let servers = match server {
+        Some(addr) => vec![addr],
+        None => system_nameservers(std::path::Path::new("/etc/resolv.conf"))?,
+    };
+    let dns: Arc<dyn Resolver> = Arc::new(NetResolver::new(servers, Patience::default(), Arc::new(OsRandom)));
+    Ok((dns, Arc::new(HttpsFetcher::default())))
+}
+
 fn suggest(cli: &Cli, domain: &str, sends_via: &[String], report_to: Option<&str>) -> Result<Outcome> {
     let name = DomainName::parse(domain).with_context(|| format!("cannot suggest records for '{}'", domain.trim()))?;
     let providers =
@@ -66,13 +76,8 @@ async fn check(cli: &Cli, domains: &[String], server: Option<SocketAddr>, select
     if names.is_empty() {
         bail!("give at least one domain to check, e.g. portcullis domain check example.org.uk");
     }
-    let servers = match server {
-        Some(addr) => vec![addr],
-        None => system_nameservers(std::path::Path::new("/etc/resolv.conf"))?,
-    };
-    let dns: Arc<dyn Resolver> = Arc::new(NetResolver::new(servers, Patience::default(), Arc::new(OsRandom)));
+    let (dns, web) = network(server)?;
     let options = Options { dkim_selectors: selectors.to_vec(), ..Options::default() };
-    let web: Arc<dyn Fetcher> = Arc::new(HttpsFetcher::default());
     let reports = check_domains(dns, web, names, options, CONCURRENCY).await;
     for report in &reports {
         if cli.json { print_json(report)? } else { print_report(report) }

@@ -1,6 +1,6 @@
 //! One module per command group.
 
-mod domain;
+pub(crate) mod domain;
 mod office;
 mod operator;
 mod serve;

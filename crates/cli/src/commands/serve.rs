@@ -12,7 +12,12 @@ use crate::output::{Outcome, say};
 pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
     let public_url = public_url(args)?;
     let mailer = mailer(args)?;
-    let app = open_app(cli).await?.with_public_url(&public_url).with_mailer(mailer);
+    let mut app = open_app(cli).await?.with_public_url(&public_url).with_mailer(mailer);
+    // Without a resolver the web app still runs; domain checks say why they cannot.
+    match super::domain::network(args.resolver) {
+        Ok((dns, web)) => app = app.with_network(dns, web),
+        Err(e) => tracing::warn!("domain checks are off: {}", crate::output::one_line(&e)),
+    }
     let mut demo_password = None;
     if args.demo {
         demo_password =
@@ -47,7 +52,11 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
         setup_token: setup_token.map(|t| t.to_string()),
         trusted_proxies: args.trusted_proxies.clone(),
     };
+    // Watched domains are re-checked daily; the job looks for due ones every 10 minutes.
+    let monitor = tokio::spawn(app.clone().monitor_domains(std::time::Duration::from_secs(600)));
     let served = portcullis_web::serve(listener, app.clone(), config, portcullis_web::shutdown_signal()).await;
+    // A check in progress is dropped: its domain is due again tomorrow.
+    monitor.abort();
     // Close the database whatever happened, so the WAL is checkpointed.
     app.close().await;
     served.context("the web server stopped with an error")?;

@@ -282,6 +282,7 @@ fn the_check_can_run_on_another_thread() {
 }
 
 /// A resolver that takes 100 ms to say "no such name".
+#[derive(Debug)]
 struct SlowResolver;
 
 #[async_trait::async_trait]

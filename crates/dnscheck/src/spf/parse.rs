@@ -43,7 +43,7 @@ pub struct Directive {
 }
 
 /// The result when a mechanism matches (RFC 7208 4.6.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Qualifier {
     /// `+`: the sender is allowed.

@@ -1,12 +1,12 @@
 //! The flattened include tree: which records a receiver reads, and what
 //! each costs of the 10 DNS lookups allowed (RFC 7208 4.6.4).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::parse::Qualifier;
 
 /// How a record was reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     /// The domain's own record.
@@ -18,7 +18,7 @@ pub enum Via {
 }
 
 /// One record in the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpfNode {
     /// The domain whose record this is.
     pub domain: String,
@@ -32,10 +32,10 @@ pub struct SpfNode {
     /// Lookups of this record and everything it includes or redirects to.
     pub total_lookups: u32,
     /// The `all` at its end, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<Qualifier>,
     /// Why it was not read or not followed, if so.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
     /// Records it includes or redirects to, in order.
     pub children: Vec<SpfNode>,
