@@ -119,6 +119,18 @@ pub enum DomainCommand {
         #[arg(long = "dkim-selector", value_name = "S")]
         dkim_selectors: Vec<String>,
     },
+    /// Re-check the watched domains of every office that are due (not
+    /// checked for a day), record changes, audit them and email the
+    /// managers; repeat every 10 minutes unless --once
+    Monitor {
+        /// Check what is due once and exit (for cron or a systemd timer)
+        #[arg(long)]
+        once: bool,
+        /// Send every DNS query to this resolver (IP:PORT) instead of the
+        /// system's
+        #[arg(long, env = "PORTCULLIS_RESOLVER", value_name = "IP:PORT")]
+        resolver: Option<std::net::SocketAddr>,
+    },
     /// Print the records to publish, as a staged rollout (monitor, then
     /// quarantine, then reject)
     Suggest {

@@ -148,3 +148,28 @@ fn an_operator_is_added_with_a_password_from_stdin_that_is_never_printed() {
     assert_eq!(empty.status.code(), Some(2));
     assert!(stderr(&empty).contains("no password"), "{}", stderr(&empty));
 }
+
+#[test]
+fn domain_monitor_once_checks_what_is_due_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = portcullis(dir.path(), &["domain", "monitor", "--once", "--json", "--resolver", "127.0.0.1:9"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["checked"], 0, "a fresh database watches nothing");
+}
+
+#[test]
+fn domain_suggest_prints_a_staged_rollout_and_refuses_unknown_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        portcullis(dir.path(), &["domain", "suggest", "jane-smith.org.uk", "--sends-via", "microsoft365", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &plan["stages"][0]["records"];
+    assert_eq!(first[0]["value"], "v=spf1 include:spf.protection.outlook.com -all");
+    assert!(first[1]["value"].as_str().unwrap().contains("p=none"));
+    let bad = portcullis(dir.path(), &["domain", "suggest", "jane-smith.org.uk", "--sends-via", "carrier-pigeon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert_one_plain_line(&bad);
+    assert!(stderr(&bad).contains("unknown mail service 'carrier-pigeon'"));
+}

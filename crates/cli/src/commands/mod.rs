@@ -3,7 +3,7 @@
 pub(crate) mod domain;
 mod office;
 mod operator;
-mod serve;
+pub(crate) mod serve;
 
 use anyhow::Result;
 

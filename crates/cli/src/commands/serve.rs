@@ -87,9 +87,14 @@ fn public_url(args: &ServeArgs) -> Result<url::Url> {
 
 /// The SMTP relay from `PORTCULLIS_SMTP_URL`, or the terminal.
 fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
+    mailer_from_env(&args.mail_from)
+}
+
+/// The SMTP relay from `PORTCULLIS_SMTP_URL` sending as `from`, or the terminal.
+pub(crate) fn mailer_from_env(from: &str) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
     match std::env::var("PORTCULLIS_SMTP_URL").ok().filter(|v| !v.trim().is_empty()) {
         Some(url) => {
-            let smtp = portcullis_app::mail::SmtpMailer::new(url.trim(), &args.mail_from)
+            let smtp = portcullis_app::mail::SmtpMailer::new(url.trim(), from)
                 .context("cannot use the mail server in PORTCULLIS_SMTP_URL")?;
             Ok(std::sync::Arc::new(smtp))
         }
