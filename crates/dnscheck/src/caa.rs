@@ -3,6 +3,7 @@
 //! mistake or a fraud at any one of hundreds of authorities can produce a
 //! certificate for the office's website.
 
+use crate::finding::rank;
 use crate::{Check, DomainName, Finding, LookupError, Rdata, RecordType, Resolver, Status};
 
 /// Tags we understand beyond `issue`, `issuewild` and `iodef`: contact
@@ -124,16 +125,6 @@ fn judge(domain: &DomainName, at: &DomainName, properties: &[Property<'_>]) -> V
         _ => Finding::new(Check::Caa, Status::Ok, "valid", message),
     };
     std::iter::once(summary).chain(details).collect()
-}
-
-/// Severity for choosing the summary.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Warn => 1,
-        Status::Unknown => 2,
-        Status::Fail => 3,
-    }
 }
 
 /// Fold one property into the rules; a finding if something is wrong with it.

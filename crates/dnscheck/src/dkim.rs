@@ -11,6 +11,7 @@ mod key;
 #[cfg(test)]
 mod tests;
 
+use crate::finding::rank;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
@@ -219,17 +220,6 @@ fn judge(probe: &Probe) -> Option<Judged<'_>> {
     let pick = parsed.iter().position(|(_, p)| p.is_ok()).unwrap_or(0);
     let (text, parsed) = parsed.into_iter().nth(pick)?;
     Some(Judged { probe, text, parsed, several })
-}
-
-/// Severity for choosing the summary: a failure to act on outranks "could
-/// not check", which outranks a warning.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Warn => 1,
-        Status::Unknown => 2,
-        Status::Fail => 3,
-    }
 }
 
 fn summarise(domain: &DomainName, probes: &[Probe]) -> Vec<Finding> {

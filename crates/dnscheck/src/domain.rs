@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::fetch::Fetcher;
-use crate::finding::{Check, Finding, Status};
+use crate::finding::{Check, Finding, Status, rank};
 use crate::name::DomainName;
 use crate::reach::{self, Reach};
 use crate::resolver::Resolver;
@@ -58,17 +58,7 @@ impl DomainReport {
 
     /// The worst summary status.
     pub fn worst(&self) -> Status {
-        self.summaries().into_iter().map(|f| f.status).max_by_key(|s| severity(*s)).unwrap_or(Status::Ok)
-    }
-}
-
-/// Fail outranks unknown outranks warn outranks ok.
-const fn severity(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Warn => 1,
-        Status::Unknown => 2,
-        Status::Fail => 3,
+        self.summaries().into_iter().map(|f| f.status).max_by_key(|s| rank(*s)).unwrap_or(Status::Ok)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use portcullis_types::Status;
+
 /// Which check a finding belongs to (the names DESIGN.md and the DNS lab use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,20 +66,6 @@ impl Check {
     }
 }
 
-/// How a finding should be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// As it should be.
-    Ok,
-    /// Works, but weaker than it should be, or worth a look.
-    Warn,
-    /// Broken or dangerous: fix it.
-    Fail,
-    /// Could not be checked (the lookup failed): says why, never "missing".
-    Unknown,
-}
-
 /// One finding of one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -107,6 +95,25 @@ impl Finding {
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
+    }
+}
+
+/// How much a status matters, for choosing a check's summary or a
+/// domain's overall result: a failure to act on outranks "could not check",
+/// which outranks a warning.
+pub const fn rank(status: Status) -> u8 {
+    match status {
+        Status::Ok => 0,
+        Status::Warn => 1,
+        Status::Unknown => 2,
+        Status::Fail => 3,
+    }
+}
+
+/// The engine-neutral form other crates share (the check as its name).
+impl From<Finding> for portcullis_types::Finding {
+    fn from(f: Finding) -> Self {
+        Self { check: f.check.as_str().to_owned(), status: f.status, code: f.code, message: f.message, fix: f.fix }
     }
 }
 

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::dmarc::tags::{self, shown};
-use crate::finding::{Check, Finding, Status};
+use crate::finding::{Check, Finding, Status, rank};
 use crate::name::DomainName;
 use crate::resolver::{Rdata, RecordType, Resolver};
 
@@ -379,14 +379,6 @@ pub fn policy_findings(policy: &StsPolicy, mx_hosts: &[String]) -> Vec<Finding> 
     let mut out = vec![Finding::new(Check::MtaSts, status, "policy", message)];
     out.extend(details);
     out
-}
-
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok | Status::Unknown => 0,
-        Status::Warn => 1,
-        Status::Fail => 2,
-    }
 }
 
 fn mode_finding(mode: StsMode) -> Finding {

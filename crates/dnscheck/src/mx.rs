@@ -1,6 +1,7 @@
 //! MX (RFC 5321 5.1, RFC 7505, RFC 2181 10.3): where email for the domain is
 //! delivered, and whether each mail server named can actually be reached.
 
+use crate::finding::rank;
 use std::net::IpAddr;
 
 use crate::{Answer, Check, DomainName, Finding, LookupError, Rcode, Rdata, RecordType, Resolver, Status};
@@ -233,17 +234,6 @@ fn target_missing(host: &str, rcode: Rcode) -> Finding {
         format!("The mail server {host} has no IPv4 or IPv6 address ({why}), so email cannot be delivered to it."),
     )
     .fix("Correct the MX record to the mail server name your email provider gives you, or publish its address.")
-}
-
-/// Severity for choosing the summary: a failure outranks "could not check",
-/// which outranks a warning.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Warn => 1,
-        Status::Unknown => 2,
-        Status::Fail => 3,
-    }
 }
 
 fn summary(domain: &DomainName, hosts: &[(u16, String)], details: &[Finding]) -> Finding {

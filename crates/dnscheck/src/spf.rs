@@ -16,7 +16,7 @@ mod tests;
 
 use serde::Serialize;
 
-use crate::finding::{Check, Finding, Status};
+use crate::finding::{Check, Finding, Status, rank};
 use crate::name::DomainName;
 use crate::resolver::{LookupError, Rcode, RecordType, Resolver};
 
@@ -202,15 +202,6 @@ fn valid_summary(
     };
     let message = format!("{} — {counted}{via}; {outcome}", shown(record));
     Finding::new(Check::Spf, Status::Ok, "valid", message)
-}
-
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Ok => 0,
-        Status::Warn => 1,
-        Status::Unknown => 2,
-        Status::Fail => 3,
-    }
 }
 
 /// Put the summary first: the first of the most serious findings (a

@@ -67,7 +67,8 @@ fn last_lines(text: &str, n: usize) -> String {
 /// `nameserver`, writing JSON to `out_json`; time it and read the results.
 pub fn run(peer: &Peer, nameserver: &str, domains_file: &Path, out_json: &Path) -> Result<PeerRun> {
     let mut cmd = Command::new(&peer.exe);
-    cmd.args(["-n", nameserver, "-t", TIMEOUT, "-o"]).arg(out_json).arg(domains_file);
+    // The file goes first: -n and -o take one or more values and would swallow it.
+    cmd.arg(domains_file).args(["-n", nameserver, "-t", TIMEOUT, "-o"]).arg(out_json);
     for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"] {
         cmd.env(var, DEAD_PROXY);
     }
@@ -85,7 +86,7 @@ pub fn run(peer: &Peer, nameserver: &str, domains_file: &Path, out_json: &Path) 
         one => vec![one],
     };
     let flags = format!(
-        "-n {nameserver} -t {TIMEOUT} -o FILE.json DOMAINS_FILE (no --check-mx-tls: SMTP TLS probing is off by \
+        "DOMAINS_FILE -n {nameserver} -t {TIMEOUT} -o FILE.json (no --check-mx-tls: SMTP TLS probing is off by \
          default in this version; --skip-tls is a no-op); HTTPS fetches sent to a closed loopback proxy"
     );
     Ok(PeerRun { secs, results, flags })
