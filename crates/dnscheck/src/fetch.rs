@@ -44,7 +44,8 @@ pub enum FetchError {
     Other(String),
 }
 
-/// Fetches `https://` URLs. The host's addresses come from the checks'
+/// Fetches `https://` URLs (and `http://` ones, to see that they redirect).
+/// The host's addresses come from the checks'
 /// own resolver, so a check pointed at a test resolver fetches from the
 /// addresses that resolver gives. Redirects are not followed.
 #[async_trait::async_trait]

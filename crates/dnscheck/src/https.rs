@@ -30,7 +30,13 @@ pub async fn check(dns: &dyn Resolver, web: &dyn Fetcher, domain: &DomainName) -
     };
     let url = format!("https://{host}/");
     match web.get(&url, &addrs, LIMIT).await {
-        Ok(page) => hsts(&host, &page),
+        Ok(page) => {
+            let mut findings = hsts(&host, &page);
+            findings.extend(plain_http(web, &host, &addrs).await);
+            // The summary (first) is the finding that matters most.
+            findings.sort_by_key(|f| std::cmp::Reverse(crate::finding::rank(f.status)));
+            findings
+        }
         Err(FetchError::Timeout) => vec![Finding::new(
             Check::Https,
             Status::Unknown,
@@ -52,6 +58,22 @@ pub async fn check(dns: &dyn Resolver, web: &dyn Fetcher, domain: &DomainName) -
         )
         .fix("Ask your web host to serve the site over HTTPS with a valid certificate.")],
     }
+}
+
+/// Plain HTTP should only send visitors to HTTPS (or not answer at all).
+async fn plain_http(web: &dyn Fetcher, host: &str, addrs: &[IpAddr]) -> Option<Finding> {
+    let page = web.get(&format!("http://{host}/"), addrs, LIMIT).await.ok()?;
+    let to_https = (300..400).contains(&page.status)
+        && page.header("location").is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("https://"));
+    (!to_https).then(|| {
+        Finding::new(
+            Check::Https,
+            Status::Warn,
+            "no_redirect",
+            format!("http://{host}/ answers without sending visitors to the HTTPS site (status {}), so someone who types the address can be served an altered page.", page.status),
+        )
+        .fix(format!("Redirect every plain-HTTP request to https://{host}/ with status 301 (most web hosts have a 'force HTTPS' setting)."))
+    })
 }
 
 async fn addresses(dns: &dyn Resolver, name: &str) -> Result<Vec<IpAddr>, String> {
@@ -152,6 +174,7 @@ mod tests {
         // No address at the bare domain: the www site is checked.
         let bare = check(&dns, &web, &name("bare.test")).await;
         assert_eq!(bare[0].code, "https.no_hsts");
+        assert_eq!(bare.len(), 1, "plain HTTP not answering is fine");
         assert!(
             bare[0].message.contains("www.bare.test") && bare[0].fix.as_deref().unwrap().contains("max-age=31536000")
         );
@@ -171,6 +194,22 @@ mod tests {
         assert_eq!(check(&dns, &web, &name("off.test")).await[0].code, "https.unreachable");
         assert_eq!(check(&dns, &web, &name("slow.test")).await[0].status, Status::Unknown);
         assert_eq!(check(&dns, &web, &name("mailonly.test")).await[0].code, "https.no_website");
+    }
+
+    #[tokio::test]
+    async fn plain_http_must_redirect_to_https() {
+        let dns = FakeResolver::new().a("good.test", [192, 0, 2, 1]).a("open.test", [192, 0, 2, 2]);
+        let hsts = [("strict-transport-security", "max-age=31536000")];
+        let web = FakeFetcher::new()
+            .page("https://good.test/", 200, &hsts, "")
+            .page("http://good.test/", 301, &[("Location", "https://good.test/")], "")
+            .page("https://open.test/", 200, &hsts, "")
+            .page("http://open.test/", 200, &[], "<html>");
+        let good = check(&dns, &web, &name("good.test")).await;
+        assert_eq!((good.len(), good[0].code.as_str()), (1, "https.valid"));
+        let open = check(&dns, &web, &name("open.test")).await;
+        assert_eq!(open[0].code, "https.no_redirect", "the warning leads");
+        assert_eq!(open[1].code, "https.valid");
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl Provider {
             Self::Sendgrid => "sendgrid.net",
             Self::Mailgun => "mailgun.org",
             Self::Amazonses => "amazonses.com",
-            Self::Zoho => "zohomail.eu",
+            // Zoho's EU data centre, where UK accounts live (zoho.com for US ones).
+            Self::Zoho => "zoho.eu",
             Self::Fastmail => "spf.messagingengine.com",
             Self::Protonmail => "_spf.protonmail.ch",
         }

@@ -1,4 +1,5 @@
-//! The real [`Fetcher`]: HTTPS GET with rustls (Mozilla's root store),
+//! The real [`Fetcher`]: HTTPS GET with rustls (Mozilla's root store; plain
+//! HTTP only for the check that it redirects),
 //! connecting to the addresses the checks' resolver gave rather than
 //! asking the system, never following redirects, and never reading more
 //! than the caller's limit or waiting longer than the timeout.
@@ -33,6 +34,9 @@ impl Fetcher for HttpsFetcher {
     async fn get(&self, url: &str, addrs: &[IpAddr], limit: usize) -> Result<Fetched, FetchError> {
         let parsed = url::Url::parse(url).map_err(|e| FetchError::Other(format!("bad address {url}: {e}")))?;
         let host = parsed.host_str().ok_or_else(|| FetchError::Other(format!("no host in {url}")))?.to_owned();
+        if !matches!(parsed.scheme(), "https" | "http") {
+            return Err(FetchError::Other(format!("not a web address: {url}")));
+        }
         let port = parsed.port_or_known_default().unwrap_or(443);
         let mut last = FetchError::Other(format!("{host} has no address"));
         for ip in addrs.iter().take(4) {
@@ -56,7 +60,6 @@ impl HttpsFetcher {
     ) -> Result<Fetched, FetchError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .https_only(true)
             .timeout(self.timeout)
             .connect_timeout(self.timeout)
             .resolve(host, addr)
