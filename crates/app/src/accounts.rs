@@ -87,9 +87,7 @@ impl App {
     /// first sign-in. Operators belong to no office.
     pub async fn add_operator(&self, form: &AccountForm<'_>) -> Result<User, AccountError> {
         let (name, email) = validate(form)?;
-        let user = self.create_account(None, &name, &email, Role::Operator, form.password).await?;
-        tracing::info!(user = %user.id, "operator account added from the command line");
-        Ok(user)
+        self.create_account(None, &name, &email, Role::Operator, form.password).await
     }
 
     /// Create an account after checking the password policy.

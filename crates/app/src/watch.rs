@@ -23,6 +23,8 @@ const PAGE_DEADLINE: Duration = Duration::from_secs(20);
 pub const RECHECK_AFTER_SECS: i64 = 24 * 3600;
 /// States shown in a domain's history.
 const HISTORY: u32 = 50;
+/// Domains the job claims per round.
+const JOB_ROUND: u32 = 100;
 /// Domains the job checks at once.
 const JOB_CONCURRENCY: usize = 16;
 
@@ -178,25 +180,28 @@ impl App {
         Ok(checked)
     }
 
-    /// The scheduled job, forever: every `every`, check what is due (in
-    /// rounds of 100). Spawn it beside the web server; a failed round is
-    /// logged and the next one tries again.
+    /// Every domain that is due, in rounds of [`JOB_ROUND`] until a round
+    /// comes back short. Returns how many were checked.
+    pub async fn run_all_due_domain_checks(&self) -> Result<usize, AppError> {
+        let mut total = 0;
+        loop {
+            let checked = self.run_due_domain_checks(JOB_ROUND).await?;
+            total += checked;
+            if checked < JOB_ROUND as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The scheduled job, forever: every `every`, check what is due. Spawn
+    /// it beside the web server; a failed round is logged and the next one
+    /// tries again.
     pub async fn monitor_domains(self, every: Duration) {
         loop {
-            loop {
-                match self.run_due_domain_checks(100).await {
-                    Ok(100) => continue,
-                    Ok(n) => {
-                        if n > 0 {
-                            tracing::info!(checked = n, "scheduled domain checks done");
-                        }
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "scheduled domain checks failed");
-                        break;
-                    }
-                }
+            match self.run_all_due_domain_checks().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(checked = n, "scheduled domain checks done"),
+                Err(e) => tracing::warn!(error = %e, "scheduled domain checks failed"),
             }
             tokio::time::sleep(every).await;
         }
@@ -221,7 +226,7 @@ impl App {
         let state = NewDomainState {
             checked_at: self.clock().now(),
             state_key: state_key(&report),
-            worst: word(report.worst()).to_owned(),
+            worst: report.worst().as_str().to_owned(),
             report_json: serde_json::to_string(&report).map_err(|e| AppError::Refused(e.to_string()))?,
         };
         let changed = self.store().record_domain_state(office, &report.domain, &state).await?;
@@ -261,7 +266,7 @@ impl App {
 /// What identifies a state: each check's status and code.
 fn state_key(report: &DomainReport) -> String {
     let mut parts: Vec<String> =
-        report.summaries().iter().map(|f| format!("{}={}:{}", f.check.as_str(), word(f.status), f.code)).collect();
+        report.summaries().iter().map(|f| format!("{}={}:{}", f.check.as_str(), f.status.as_str(), f.code)).collect();
     parts.sort();
     parts.join("|")
 }
@@ -276,11 +281,11 @@ fn differences(before: Vec<&Finding>, after: Vec<&Finding>) -> Vec<String> {
             Some(was) => lines.push(format!(
                 "{}: {} → {}: {}",
                 label(new.check),
-                word(was.status),
-                word(new.status),
+                was.status.as_str(),
+                new.status.as_str(),
                 new.message
             )),
-            None => lines.push(format!("{}: {}: {}", label(new.check), word(new.status), new.message)),
+            None => lines.push(format!("{}: {}: {}", label(new.check), new.status.as_str(), new.message)),
         }
     }
     lines
@@ -317,22 +322,9 @@ pub const fn label(check: Check) -> &'static str {
     }
 }
 
-const fn word(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-        Status::Unknown => "unknown",
-    }
-}
-
+/// A stored status word; anything unreadable counts as "could not check".
 fn status_of(word: &str) -> Status {
-    match word {
-        "ok" => Status::Ok,
-        "warn" => Status::Warn,
-        "fail" => Status::Fail,
-        _ => Status::Unknown,
-    }
+    Status::from_name(word).unwrap_or(Status::Unknown)
 }
 
 #[cfg(test)]

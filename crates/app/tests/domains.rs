@@ -40,6 +40,17 @@ fn dns(policy: &str) -> Arc<FakeResolver> {
     )
 }
 
+/// An office (set up by its manager, Sam) that watches jane-smith.test.
+async fn watching_office() -> (common::Deployment, portcullis_app::auth::SignedIn) {
+    let mut d = deployment().await;
+    d.app = d.app.clone().with_network(dns("reject"), Arc::new(FakeFetcher::new()));
+    let form = AccountForm { name: "Sam Okafor", email: "sam@example.org.uk", password: PASSWORD };
+    d.app.set_up("Office of Jane Smith MP", &form).await.unwrap();
+    let sam = signed_in(&d, "sam@example.org.uk").await;
+    d.app.watch_domain(&sam, "jane-smith.test").await.unwrap();
+    (d, sam)
+}
+
 #[tokio::test]
 async fn a_domain_is_checked_when_added_and_a_change_is_audited_and_emailed() {
     let mut d = deployment().await;
@@ -88,12 +99,7 @@ async fn a_domain_is_checked_when_added_and_a_change_is_audited_and_emailed() {
 
 #[tokio::test]
 async fn the_daily_job_rechecks_only_what_is_due() {
-    let mut d = deployment().await;
-    d.app = d.app.clone().with_network(dns("reject"), Arc::new(FakeFetcher::new()));
-    let form = AccountForm { name: "Sam Okafor", email: "sam@example.org.uk", password: PASSWORD };
-    d.app.set_up("Office of Jane Smith MP", &form).await.unwrap();
-    let sam = signed_in(&d, "sam@example.org.uk").await;
-    d.app.watch_domain(&sam, "jane-smith.test").await.unwrap();
+    let (d, sam) = watching_office().await;
 
     assert_eq!(d.app.run_due_domain_checks(100).await.unwrap(), 0, "just checked");
     d.clock.advance_secs(RECHECK_AFTER_SECS + 1);
@@ -105,12 +111,7 @@ async fn the_daily_job_rechecks_only_what_is_due() {
 
 #[tokio::test]
 async fn roles_and_offices_see_only_what_they_should() {
-    let mut d = deployment().await;
-    d.app = d.app.clone().with_network(dns("reject"), Arc::new(FakeFetcher::new()));
-    let form = AccountForm { name: "Sam Okafor", email: "sam@example.org.uk", password: PASSWORD };
-    d.app.set_up("Office of Jane Smith MP", &form).await.unwrap();
-    let sam = signed_in(&d, "sam@example.org.uk").await;
-    d.app.watch_domain(&sam, "jane-smith.test").await.unwrap();
+    let (d, sam) = watching_office().await;
     d.app
         .add_operator(&AccountForm { name: "Ola Operator", email: "ops@service.example.org", password: PASSWORD })
         .await

@@ -54,6 +54,9 @@ pub enum Command {
     Operator(OperatorCommand),
 }
 
+/// The sender of Portcullis's emails unless `--mail-from` says otherwise.
+const DEFAULT_MAIL_FROM: &str = "Portcullis <portcullis@localhost>";
+
 /// `portcullis serve`
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -77,7 +80,7 @@ pub struct ServeArgs {
         long,
         env = "PORTCULLIS_MAIL_FROM",
         value_name = "ADDRESS",
-        default_value = "Portcullis <portcullis@localhost>"
+        default_value = DEFAULT_MAIL_FROM
     )]
     pub mail_from: String,
     /// A reverse proxy in front of Portcullis (repeat for more). Requests
@@ -130,6 +133,10 @@ pub enum DomainCommand {
         /// system's
         #[arg(long, env = "PORTCULLIS_RESOLVER", value_name = "IP:PORT")]
         resolver: Option<std::net::SocketAddr>,
+        /// The sender of change alerts (the mail server is set as for serve,
+        /// with PORTCULLIS_SMTP_URL)
+        #[arg(long, env = "PORTCULLIS_MAIL_FROM", value_name = "ADDRESS", default_value = DEFAULT_MAIL_FROM)]
+        mail_from: String,
     },
     /// Print the records to publish, as a staged rollout (monitor, then
     /// quarantine, then reject)

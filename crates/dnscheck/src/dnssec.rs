@@ -20,15 +20,14 @@ pub async fn check(dns: &dyn Resolver, domain: &DomainName, reach: &Reach) -> Fi
             "Signed with DNSSEC and the signatures validate, so answers about this domain cannot be forged on the way.",
         );
     }
+    if *reach == Reach::NoSuchDomain {
+        // Nothing to ask the parent about a name that does not exist.
+        return crate::reach::not_checked(Check::Dnssec, domain, reach);
+    }
     let ds = dns.lookup(domain.as_str(), RecordType::Ds).await;
     let has_ds = matches!(&ds, Ok(answer) if !answer.is_empty());
     match (reach, ds) {
-        (Reach::NoSuchDomain, _) => Finding::new(
-            Check::Dnssec,
-            Status::Unknown,
-            "no_domain",
-            format!("Not checked: {domain} does not exist."),
-        ),
+        (Reach::NoSuchDomain, _) => crate::reach::not_checked(Check::Dnssec, domain, reach),
         (Reach::Failed(e), _) if has_ds => Finding::new(
             Check::Dnssec,
             Status::Fail,

@@ -16,6 +16,8 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 
+use super::server;
+
 /// The goal this bench measures against.
 const TARGET_RATIO: f64 = 10.0;
 
@@ -45,8 +47,8 @@ fn parse(args: &[&str], root: &Path) -> Result<Options> {
 pub fn run(args: &[&str]) -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let o = parse(args, &root)?;
-    let target = target_dir(&root)?;
-    let binary = release_binary(&root, &target)?;
+    let target = server::target_dir(&root)?;
+    let binary = server::release_binary(&root)?;
     // Installed before the server starts, so pip's time is never inside it.
     let peer = peer::prepare(&target);
     let work = tempfile::tempdir().context("creating a temporary directory")?;
@@ -76,29 +78,6 @@ pub fn run(args: &[&str]) -> Result<()> {
 
     report(&generated.domains, &own, &theirs);
     own.map(|_| ())
-}
-
-/// `CARGO_TARGET_DIR` when set (relative to where cargo was run), else
-/// the workspace's `target/`, as cargo itself decides.
-fn target_dir(root: &Path) -> Result<PathBuf> {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) if Path::new(&dir).is_absolute() => Ok(PathBuf::from(dir)),
-        Some(dir) => Ok(std::env::current_dir().context("reading the current directory")?.join(dir)),
-        None => Ok(root.join("target")),
-    }
-}
-
-/// Build the release binary (as `bench web` does) and return its path.
-fn release_binary(root: &Path, target: &Path) -> Result<PathBuf> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "portcullis-cli"])
-        .current_dir(root)
-        .status()
-        .context("running cargo build --release")?;
-    if !status.success() {
-        bail!("cargo build --release -p portcullis-cli failed");
-    }
-    Ok(target.join("release/portcullis"))
 }
 
 /// Portcullis's figures and findings, by domain.

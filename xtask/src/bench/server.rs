@@ -30,7 +30,18 @@ impl Drop for Server {
     }
 }
 
-/// Build the release binary once and return its path.
+/// `CARGO_TARGET_DIR` when set (relative to where cargo was run), else
+/// the workspace's `target/`, as cargo itself decides.
+pub fn target_dir(root: &Path) -> Result<PathBuf> {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if Path::new(&dir).is_absolute() => Ok(PathBuf::from(dir)),
+        Some(dir) => Ok(std::env::current_dir().context("reading the current directory")?.join(dir)),
+        None => Ok(root.join("target")),
+    }
+}
+
+/// Build the release binary once and return its path (in the target
+/// directory cargo used).
 pub fn release_binary(root: &Path) -> Result<PathBuf> {
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "-p", "portcullis-cli"])
@@ -38,9 +49,9 @@ pub fn release_binary(root: &Path) -> Result<PathBuf> {
         .status()
         .context("running cargo build --release")?;
     if !status.success() {
-        bail!("cargo build --release failed");
+        bail!("cargo build --release -p portcullis-cli failed");
     }
-    Ok(root.join("target/release/portcullis"))
+    Ok(target_dir(root)?.join("release/portcullis"))
 }
 
 /// Start `portcullis serve` on a free loopback port with this database.

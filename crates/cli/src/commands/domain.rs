@@ -24,17 +24,16 @@ pub async fn run(cli: &Cli, cmd: &DomainCommand) -> Result<Outcome> {
         DomainCommand::Check { domains, resolver, dkim_selectors } => {
             check(cli, domains, *resolver, dkim_selectors).await
         }
-        DomainCommand::Monitor { once, resolver } => monitor(cli, *once, *resolver).await,
+        DomainCommand::Monitor { once, resolver, mail_from } => monitor(cli, *once, *resolver, mail_from).await,
         DomainCommand::Suggest { domain, sends_via, report_to } => {
             suggest(cli, domain, sends_via, report_to.as_deref())
         }
     }
 }
 
-async fn monitor(cli: &Cli, once: bool, server: Option<SocketAddr>) -> Result<Outcome> {
+async fn monitor(cli: &Cli, once: bool, server: Option<SocketAddr>, mail_from: &str) -> Result<Outcome> {
     let (dns, web) = network(server)?;
-    let from = std::env::var("PORTCULLIS_MAIL_FROM").unwrap_or_else(|_| "Portcullis <portcullis@localhost>".into());
-    let mailer = crate::commands::serve::mailer_from_env(&from)?;
+    let mailer = crate::commands::serve::mailer(mail_from)?;
     let app = crate::context::open_app(cli).await?.with_network(dns, web).with_mailer(mailer);
     if !once {
         say("Checking watched domains every 10 minutes (each is re-checked daily). Press Ctrl+C to stop.");
@@ -45,14 +44,7 @@ async fn monitor(cli: &Cli, once: bool, server: Option<SocketAddr>) -> Result<Ou
         app.close().await;
         return Ok(Outcome::Clean);
     }
-    let mut total = 0;
-    let result = loop {
-        match app.run_due_domain_checks(100).await {
-            Ok(100) => total += 100,
-            Ok(n) => break Ok(total + n),
-            Err(e) => break Err(e),
-        }
-    };
+    let result = app.run_all_due_domain_checks().await;
     app.close().await;
     let checked = result?;
     if cli.json {

@@ -11,7 +11,7 @@ use crate::output::{Outcome, say};
 /// Open the database, bind, serve until SIGTERM/SIGINT, then close cleanly.
 pub async fn run(cli: &Cli, args: &ServeArgs) -> Result<Outcome> {
     let public_url = public_url(args)?;
-    let mailer = mailer(args)?;
+    let mailer = mailer(&args.mail_from)?;
     let mut app = open_app(cli).await?.with_public_url(&public_url).with_mailer(mailer);
     // Without a resolver the web app still runs; domain checks say why they cannot.
     match super::domain::network(args.resolver) {
@@ -85,13 +85,8 @@ fn public_url(args: &ServeArgs) -> Result<url::Url> {
     url::Url::parse(&format!("http://{host}:{port}/")).context("cannot make a public address from --listen")
 }
 
-/// The SMTP relay from `PORTCULLIS_SMTP_URL`, or the terminal.
-fn mailer(args: &ServeArgs) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
-    mailer_from_env(&args.mail_from)
-}
-
 /// The SMTP relay from `PORTCULLIS_SMTP_URL` sending as `from`, or the terminal.
-pub(crate) fn mailer_from_env(from: &str) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
+pub(crate) fn mailer(from: &str) -> Result<std::sync::Arc<dyn portcullis_app::mail::Mailer>> {
     match std::env::var("PORTCULLIS_SMTP_URL").ok().filter(|v| !v.trim().is_empty()) {
         Some(url) => {
             let smtp = portcullis_app::mail::SmtpMailer::new(url.trim(), from)

@@ -6,7 +6,7 @@ use axum::Form as Posted;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use portcullis_app::mail::Delivery;
-use portcullis_app::{App, INVITATION_DAYS, InviteError, InviteRequest};
+use portcullis_app::{App, INVITATION_DAYS, InviteError, InviteRequest, Invited};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -39,6 +39,41 @@ pub(crate) struct InvitedPage {
     pub expires: String,
     /// Where to go next: (path, words).
     pub back: (&'static str, &'static str),
+}
+
+impl InvitedPage {
+    /// The page for `invited`; the link is shown only when it was not emailed.
+    pub fn render(
+        layout: Layout,
+        title: String,
+        invited: Invited,
+        back: (&'static str, &'static str),
+    ) -> Result<Response, PageError> {
+        let page = Self {
+            layout,
+            title,
+            name: invited.name.to_string(),
+            email: invited.email.to_string(),
+            link: (invited.delivery != Delivery::Sent).then_some(invited.link),
+            expires: date_time(invited.expires_at),
+            back,
+        };
+        Ok(render(&page)?.into_response())
+    }
+}
+
+/// The form field an invitation error belongs to, with its message; errors
+/// that belong to no field end the request.
+pub(crate) fn field_error(e: InviteError) -> Result<(&'static str, String), PageError> {
+    match e {
+        InviteError::Name(m) => Ok(("name", m)),
+        InviteError::Email(m) => Ok(("email", m)),
+        InviteError::Role(m) => Ok(("role", m)),
+        InviteError::Other(e) => Err(e.into()),
+        e @ (InviteError::Password(_) | InviteError::Expired) => {
+            Err(PageError::App(portcullis_app::AppError::Refused(e.to_string())))
+        }
+    }
 }
 
 impl std::fmt::Debug for InvitedPage {
@@ -90,25 +125,14 @@ pub(crate) async fn submit(
         let request = InviteRequest { name: sent.name.trim(), email: sent.email.trim(), role: sent.role.trim() };
         match app.invite(&who, &request).await {
             Ok(invited) => {
-                let link = (invited.delivery != Delivery::Sent).then_some(invited.link);
-                let page = InvitedPage {
+                return InvitedPage::render(
                     layout,
-                    title: "Invitation made".to_owned(),
-                    name: invited.name.to_string(),
-                    email: invited.email.to_string(),
-                    link,
-                    expires: date_time(invited.expires_at),
-                    back: ("/people", "Back to people"),
-                };
-                return Ok(render(&page)?.into_response());
+                    "Invitation made".to_owned(),
+                    invited,
+                    ("/people", "Back to people"),
+                );
             }
-            Err(InviteError::Name(m)) => errors.push(("name", m)),
-            Err(InviteError::Email(m)) => errors.push(("email", m)),
-            Err(InviteError::Role(m)) => errors.push(("role", m)),
-            Err(InviteError::Other(e)) => return Err(e.into()),
-            Err(e @ (InviteError::Password(_) | InviteError::Expired)) => {
-                return Err(PageError::App(portcullis_app::AppError::Refused(e.to_string())));
-            }
+            Err(e) => errors.push(field_error(e)?),
         }
     }
     let mut form = form(&sent);

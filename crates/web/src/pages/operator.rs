@@ -6,12 +6,11 @@ use askama::Template;
 use axum::Form as Posted;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use portcullis_app::mail::Delivery;
-use portcullis_app::{App, INVITATION_DAYS, InviteError, NewOfficeRequest, OpenOfficeError};
+use portcullis_app::{App, INVITATION_DAYS, NewOfficeRequest, OpenOfficeError};
 use serde::Deserialize;
 
-use super::invite::InvitedPage;
-use crate::display::{date_time, long_date};
+use super::invite::{InvitedPage, field_error};
+use crate::display::long_date;
 use crate::error::PageError;
 use crate::forms::{Field, Form};
 use crate::layout::{Layout, render};
@@ -103,24 +102,11 @@ pub(crate) async fn open_office(
         };
         match app.open_office(&who, &request).await {
             Ok((office, invited)) => {
-                let page = InvitedPage {
-                    layout,
-                    title: format!("{} is set up", office.name),
-                    name: invited.name.to_string(),
-                    email: invited.email.to_string(),
-                    link: (invited.delivery != Delivery::Sent).then_some(invited.link),
-                    expires: date_time(invited.expires_at),
-                    back: ("/operator", "Back to offices"),
-                };
-                return Ok(render(&page)?.into_response());
+                let title = format!("{} is set up", office.name);
+                return InvitedPage::render(layout, title, invited, ("/operator", "Back to offices"));
             }
             Err(OpenOfficeError::OfficeName(m)) => errors.push(("office_name", m)),
-            Err(OpenOfficeError::Invite(InviteError::Name(m))) => errors.push(("name", m)),
-            Err(OpenOfficeError::Invite(InviteError::Email(m))) => errors.push(("email", m)),
-            Err(OpenOfficeError::Invite(InviteError::Other(e))) => return Err(e.into()),
-            Err(OpenOfficeError::Invite(e)) => {
-                return Err(PageError::App(portcullis_app::AppError::Refused(e.to_string())));
-            }
+            Err(OpenOfficeError::Invite(e)) => errors.push(field_error(e)?),
         }
     }
     let mut form = form(&sent);
