@@ -90,3 +90,29 @@ ensure_dns_lab() {
   PORTCULLIS_SHARED="$shared"
   export PORTCULLIS_SHARED
 }
+
+ensure_dovecot() {
+  # Dovecot's IMAP server from Debian, for the IMAP tests. The tests start
+  # their own private dovecot on free loopback ports (see
+  # crates/testkit/src/dovecot.rs); the package's system service is kept from
+  # starting during the install and stopped if it runs anyway.
+  # Exports PORTCULLIS_REQUIRE_IMAP=1.
+  if [ ! -x /usr/sbin/dovecot ]; then
+    local policy=/usr/sbin/policy-rc.d ours=0
+    if [ ! -e "$policy" ]; then
+      # Debian's invoke-rc.d asks this file first; 101 means "do not start".
+      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+      as_root chmod 755 "$policy"
+      ours=1
+    fi
+    apt_install dovecot-imapd
+    if [ $ours -eq 1 ]; then as_root rm -f "$policy"; fi
+  fi
+  if pgrep -x dovecot >/dev/null 2>&1 && [ -f /run/dovecot/master.pid ]; then
+    log "stopping the system dovecot service (the tests run their own)"
+    as_root service dovecot stop >/dev/null 2>&1 || as_root doveadm -c /etc/dovecot/dovecot.conf stop >/dev/null 2>&1 || true
+  fi
+  [ -x /usr/sbin/dovecot ] || { log "dovecot did not install"; return 1; }
+  PORTCULLIS_REQUIRE_IMAP=1
+  export PORTCULLIS_REQUIRE_IMAP
+}

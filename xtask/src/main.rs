@@ -12,10 +12,14 @@ use std::process::ExitCode;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo run -p xtask -- bench web [--rate N] [--secs N] [--store sqlite|postgres|both]\n\
-         \x20      cargo run --release -p xtask -- bench domain [--domains N] [--lab DIR]\n\n\
+         \x20      cargo run --release -p xtask -- bench domain [--domains N] [--lab DIR]\n\
+         \x20      cargo run --release -p xtask -- bench dmarc [--small N] [--big N] [--huge N] [--skip-peer]\n\n\
          bench web      signed-in page views at a fixed rate against loopback; prints p50/p99 and errors per store\n\
          bench domain   `domain check` over N lab domains (default 1000) on a private loopback knotd, against\n\
-         \x20              checkdmarc; prints domains/s for each and the ratio (needs root and knotd)"
+         \x20              checkdmarc; prints domains/s for each and the ratio (needs root and knotd)\n\
+         bench dmarc    `dmarc ingest` against parsedmarc (offline) on generated reports: N reports × 10 records\n\
+         \x20              (default 1000), one N-record report (default 100000), and one N-record report for\n\
+         \x20              portcullis alone (default 1000000; 0 leaves a workload out); records/s, peak RSS, ratio"
     );
     ExitCode::from(2)
 }
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
     let result = match words.as_slice() {
         ["bench", "web", rest @ ..] => bench::web::run(rest),
         ["bench", "domain", rest @ ..] => bench::domain::run(rest),
+        ["bench", "dmarc", rest @ ..] => bench::dmarc::run(rest),
         _ => return usage(),
     };
     match result {

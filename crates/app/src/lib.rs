@@ -12,6 +12,7 @@ mod audit_view;
 pub mod auth;
 mod db_url;
 mod demo;
+pub mod dmarc;
 mod error;
 mod invitations;
 pub mod mail;

@@ -214,7 +214,8 @@ impl App {
         actor: &Actor,
         deadline: Duration,
     ) -> Result<bool, AppError> {
-        let options = Options { deadline, ..Options::default() };
+        let dkim_selectors = self.learned_selectors(office, name.as_str()).await?;
+        let options = Options { deadline, dkim_selectors };
         let report = check_domain(self.dns.as_ref(), self.web.as_ref(), name, &options).await;
         self.record(office, report, actor).await
     }

@@ -52,6 +52,10 @@ pub enum Command {
     /// Manage central operator accounts (for a deployment serving many offices)
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// DMARC aggregate and SMTP TLS reports: take them in, and see who sends
+    /// mail as your domain and whether its policy can be tightened
+    #[command(subcommand)]
+    Dmarc(DmarcCommand),
 }
 
 /// The sender of Portcullis's emails unless `--mail-from` says otherwise.
@@ -151,6 +155,93 @@ pub enum DomainCommand {
         /// Where DMARC and TLS reports go [default: dmarc-reports@DOMAIN]
         #[arg(long, value_name = "ADDRESS")]
         report_to: Option<String>,
+    },
+}
+
+/// `portcullis dmarc …`
+#[derive(Debug, Subcommand)]
+pub enum DmarcCommand {
+    /// Read report files: .xml, .xml.gz, .zip, .json(.gz) TLS reports, and
+    /// emails (.eml, mbox) carrying them; directories are read recursively.
+    /// Exits 1 when any file could not be read (the rest are still stored)
+    Ingest {
+        /// Files or directories
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The office the reports belong to (name or id) [default: the only office]
+        #[arg(long, value_name = "OFFICE")]
+        office: Option<String>,
+    },
+    /// Pull reports from an IMAP mailbox: every message in --folder is read,
+    /// then moved to --move-to (or to --unreadable-to when it holds no
+    /// readable report)
+    Fetch {
+        /// The IMAP server's host name
+        #[arg(long = "imap", value_name = "HOST")]
+        host: String,
+        /// The port [default: 993 with --tls, 143 with --starttls]
+        #[arg(long, value_name = "PORT")]
+        port: Option<u16>,
+        /// The mailbox user name
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// A file whose first line is the password (kept off the command line,
+        /// where others could read it)
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        /// The folder to read
+        #[arg(long, default_value = "INBOX", value_name = "FOLDER")]
+        folder: String,
+        /// Where read messages go
+        #[arg(long, default_value = "DMARC-Processed", value_name = "FOLDER")]
+        move_to: String,
+        /// Where messages with no readable report go
+        #[arg(long, default_value = "DMARC-Unreadable", value_name = "FOLDER")]
+        unreadable_to: String,
+        /// Connect with TLS from the start (the default)
+        #[arg(long, conflicts_with = "starttls")]
+        tls: bool,
+        /// Connect in plain text, then upgrade with STARTTLS
+        #[arg(long)]
+        starttls: bool,
+        /// Also trust this CA certificate (PEM) for the server, e.g. a private one
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// The office the reports belong to (name or id) [default: the only office]
+        #[arg(long, value_name = "OFFICE")]
+        office: Option<String>,
+    },
+    /// Who sends mail as DOMAIN, how much of it passes, and whether the
+    /// DMARC policy can move on (none → quarantine → reject). Exits 1 when
+    /// senders need fixing
+    Summary {
+        /// The domain, e.g. jane-smith.org.uk
+        domain: String,
+        /// How many days of reports to look at
+        #[arg(long, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+        /// Do not look up names of sending machines (use only names already known)
+        #[arg(long)]
+        offline: bool,
+        /// Send reverse-DNS queries to this resolver (IP:PORT) instead of the system's
+        #[arg(long, env = "PORTCULLIS_RESOLVER", value_name = "IP:PORT")]
+        resolver: Option<SocketAddr>,
+        /// The office (name or id) [default: the only office]
+        #[arg(long, value_name = "OFFICE")]
+        office: Option<String>,
+    },
+    /// Show or change the office's report settings
+    Settings {
+        /// Keep DMARC failure reports (they describe single messages, so they
+        /// are personal data; off unless you turn it on)
+        #[arg(long, value_name = "on|off", value_parser = ["on", "off"])]
+        failure_reports: Option<String>,
+        /// Days failure reports are kept before deletion (1 to 365)
+        #[arg(long, value_name = "DAYS")]
+        retention_days: Option<u32>,
+        /// The office (name or id) [default: the only office]
+        #[arg(long, value_name = "OFFICE")]
+        office: Option<String>,
     },
 }
 

@@ -38,11 +38,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let code = match runtime.block_on(commands::run(cli)) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => {
             eprintln!("portcullis: {}", output::one_line(&e));
             ExitCode::from(2)
+        }
+    };
+    report_peak_memory();
+    code
+}
+
+/// With `PORTCULLIS_REPORT_PEAK_RSS=1`, say on stderr how much memory the
+/// process needed at most (for tests and benchmarks that bound it).
+fn report_peak_memory() {
+    if std::env::var_os("PORTCULLIS_REPORT_PEAK_RSS").is_some_and(|v| v == "1") {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+            let kib: String = line.chars().filter(char::is_ascii_digit).collect();
+            eprintln!("peak-rss-kib: {kib}");
         }
     }
 }

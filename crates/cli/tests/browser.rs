@@ -258,6 +258,48 @@ fn add_operator(dir: &Path, email: &str) {
     assert!(child.wait().unwrap().success(), "operator add");
 }
 
+/// An aggregate DMARC report (RFC 7489) about `domain` for yesterday, in a
+/// file under `dir`: one sender that passes and one that fails.
+fn write_aggregate_report(dir: &Path, domain: &str) -> PathBuf {
+    let day = 86_400;
+    let begin = SystemClock.now().unix_seconds().div_euclid(day) * day - day;
+    let record = |ip: &str, count: u32, verdict: &str, signer: &str| {
+        format!(
+            "<record><row><source_ip>{ip}</source_ip><count>{count}</count><policy_evaluated>\
+             <disposition>none</disposition><dkim>{verdict}</dkim><spf>{verdict}</spf></policy_evaluated></row>\
+             <identifiers><header_from>{domain}</header_from></identifiers><auth_results><dkim><domain>{signer}\
+             </domain><selector>s1</selector><result>pass</result></dkim><spf><domain>{signer}</domain>\
+             <result>pass</result></spf></auth_results></record>"
+        )
+    };
+    let xml = format!(
+        "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>google.com</org_name>\
+         <email>noreply@google.com</email><report_id>browser-1</report_id><date_range><begin>{begin}</begin>\
+         <end>{end}</end></date_range></report_metadata><policy_published><domain>{domain}</domain><p>none</p>\
+         <pct>100</pct></policy_published>{good}{bad}</feedback>",
+        end = begin + day - 1,
+        good = record("192.0.2.10", 120, "pass", domain),
+        bad = record("198.51.100.7", 30, "fail", "mcsv.net"),
+    );
+    let path = dir.join("google.com!jane-mp.test.xml");
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+/// `portcullis dmarc ingest FILE` against the server's database.
+fn ingest_report(dir: &Path, file: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["dmarc", "ingest"])
+        .arg(file)
+        .env("PORTCULLIS_DATA_DIR", dir.join("data"))
+        .env("PORTCULLIS_KEY_FILE", dir.join("secret.key"))
+        .env_remove("PORTCULLIS_DB")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "dmarc ingest");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     if let Some(why) = missing() {
@@ -322,6 +364,17 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     axe(&c, &axe_js, &mut checked).await;
     assert!(text(&c).await.contains("DMARC"), "the checks are shown");
     std::fs::write(shots.join("domain.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // DMARC reports for the domain, taken in at the command line: the list
+    // and the domain's dashboard with its charts.
+    ingest_report(dir.path(), &write_aggregate_report(dir.path(), "jane-mp.test"));
+    c.goto(&format!("{base}/dmarc")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    c.find(Locator::LinkText("jane-mp.test")).await.unwrap().click().await.unwrap();
+    arrive(&c, "/dmarc/jane-mp.test").await;
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("Top senders"), "the dashboard is shown");
+    std::fs::write(shots.join("dmarc.png"), c.screenshot().await.unwrap()).unwrap();
 
     // Invite a colleague: with no mail server the link is shown here.
     c.goto(&format!("{base}/people/invite")).await.unwrap();

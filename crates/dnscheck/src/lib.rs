@@ -35,4 +35,4 @@ pub mod tlsrpt;
 pub use domain::{DomainReport, Options, check_domain, check_domains};
 pub use finding::{Check, Finding, Status};
 pub use name::{DomainName, NameError};
-pub use resolver::{Answer, LookupError, Rcode, Rdata, RecordType, Resolver};
+pub use resolver::{Answer, LookupError, Rcode, Rdata, RecordType, Resolver, reverse_lookup, reverse_name};

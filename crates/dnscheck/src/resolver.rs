@@ -28,6 +28,8 @@ pub enum RecordType {
     Dnskey,
     /// Start of authority.
     Soa,
+    /// Pointer (reverse DNS: the name of an address).
+    Ptr,
 }
 
 /// How the server answered a lookup that worked.
@@ -76,6 +78,8 @@ pub enum Rdata {
     Dnskey,
     /// A SOA record.
     Soa,
+    /// A pointer's target name, lower-case without the trailing dot.
+    Ptr(String),
 }
 
 /// A lookup that worked.
@@ -144,4 +148,48 @@ pub enum LookupError {
 pub trait Resolver: Send + Sync + std::fmt::Debug {
     /// Records of `rtype` at `name` (lower-case ASCII, no trailing dot).
     async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Answer, LookupError>;
+}
+
+/// The name reverse DNS keeps an address's name under:
+/// `4.3.2.1.in-addr.arpa` for 1.2.3.4, nibbles under `ip6.arpa` for IPv6.
+pub fn reverse_name(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        std::net::IpAddr::V6(v6) => {
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
+            }
+            name.push_str("ip6.arpa");
+            name
+        }
+    }
+}
+
+/// The name of `ip` by reverse DNS: the first PTR record's target, `None`
+/// when there is none.
+pub async fn reverse_lookup(dns: &dyn Resolver, ip: std::net::IpAddr) -> Result<Option<String>, LookupError> {
+    let answer = dns.lookup(&reverse_name(ip), RecordType::Ptr).await?;
+    Ok(answer.records.into_iter().find_map(|r| match r {
+        Rdata::Ptr(name) if !name.is_empty() => Some(name),
+        _ => None,
+    }))
+}
+
+#[cfg(test)]
+mod reverse_tests {
+    use super::reverse_name;
+
+    #[test]
+    fn reverse_names_follow_rfc_1035_and_3596() {
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST.into())),
+            "10.2.0.192.in-addr.arpa"
+        );
+        let v6 = reverse_name("2001:db8::567:89ab".parse().unwrap_or(std::net::Ipv6Addr::LOCALHOST.into()));
+        assert_eq!(v6, "b.a.9.8.7.6.5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+    }
 }

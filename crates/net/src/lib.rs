@@ -13,6 +13,7 @@
 
 mod cache;
 mod fetch;
+pub mod imap;
 mod system;
 mod wire;
 
@@ -24,6 +25,7 @@ use portcullis_dnscheck::{Answer, LookupError, RecordType, Resolver};
 use portcullis_types::Random;
 
 pub use fetch::HttpsFetcher;
+pub use imap::{ImapAccount, ImapError, ImapSecurity, Mailbox};
 pub use system::{SystemConfError, system_nameservers};
 
 /// How long to wait for one answer, and how many times to ask each server.

@@ -130,6 +130,7 @@ fn rdata(record: &Record) -> Rdata {
             value: String::from_utf8_lossy(caa.raw_value()).into_owned(),
         },
         RData::SOA(_) => Rdata::Soa,
+        RData::PTR(ptr) => Rdata::Ptr(text(&ptr.0)),
         _ if record.record_type() == WireType::DS => Rdata::Ds,
         _ => Rdata::Dnskey,
     }
@@ -147,5 +148,6 @@ const fn wire_type(rtype: RecordType) -> WireType {
         RecordType::Ds => WireType::DS,
         RecordType::Dnskey => WireType::DNSKEY,
         RecordType::Soa => WireType::SOA,
+        RecordType::Ptr => WireType::PTR,
     }
 }

@@ -15,6 +15,8 @@ mod accounts;
 mod audit;
 mod connect;
 mod decode;
+mod dmarc;
+mod dmarc_batch;
 mod domains;
 mod errors;
 mod location;

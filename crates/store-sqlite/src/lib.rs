@@ -14,6 +14,8 @@
 mod accounts;
 mod audit;
 mod decode;
+mod dmarc;
+mod dmarc_batch;
 mod domains;
 mod errors;
 mod offices;

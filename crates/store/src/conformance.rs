@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 mod audit;
+mod dmarc;
 mod domains;
 mod fixtures;
 mod sessions;
@@ -26,6 +27,10 @@ use portcullis_types::{
 use crate::{AuditQuery, NewAuditEntry, NewOffice, NewPerson, Store, StoreError};
 
 pub use audit::{audit_for_a_missing_office_is_not_found, nul_in_audit_text_is_replaced};
+pub use dmarc::{
+    a_large_report_is_stored_whole, aggregate_reports_are_stored_once_and_tallied, an_unfinished_report_leaves_nothing,
+    failure_reports_expire_and_settings_persist, reverse_names_are_cached_while_fresh, tls_reports_round_trip_once,
+};
 pub use domains::{
     claiming_due_domains_takes_never_checked_first_then_the_stalest, concurrent_claims_never_take_the_same_domain,
     domain_states_are_stored_only_when_they_change, nul_in_domain_text_is_replaced,
@@ -104,6 +109,12 @@ macro_rules! conformance_tests {
             claiming_due_domains_takes_never_checked_first_then_the_stalest,
             concurrent_claims_never_take_the_same_domain,
             nul_in_domain_text_is_replaced,
+            aggregate_reports_are_stored_once_and_tallied,
+            an_unfinished_report_leaves_nothing,
+            a_large_report_is_stored_whole,
+            tls_reports_round_trip_once,
+            failure_reports_expire_and_settings_persist,
+            reverse_names_are_cached_while_fresh,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

@@ -16,6 +16,7 @@
 mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod dmarc;
 mod domains;
 mod error;
 mod model;
@@ -24,6 +25,9 @@ use async_trait::async_trait;
 use portcullis_types::{OfficeId, PersonId};
 
 pub use accounts::{AccountStore, Invitation, NewSession, NewUser, Opaque, Passkey, Session, SessionStage, User};
+pub use dmarc::{
+    DmarcSettings, DmarcStore, RecordRow, ReportBatch, ReportedDomain, StoredFailure, day_of, json_text, verdict,
+};
 pub use domains::{DomainState, DomainStore, NewDomainState, WatchedDomain};
 pub use error::StoreError;
 
@@ -58,7 +62,7 @@ impl Backend {
 /// The whole storage API. Object-safe so that the backend can be chosen at run
 /// time from the `--db` URL.
 #[async_trait]
-pub trait Store: AccountStore + DomainStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + DomainStore + DmarcStore + Send + Sync + std::fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod browserless;
+pub mod dovecot;
 pub mod http;
 pub mod postgres;
 pub mod smtp;

@@ -73,6 +73,7 @@ impl Layout {
                 ("/", "Home", Action::ViewOfficeHome),
                 ("/operator", "Offices", Action::OperateOffices),
                 ("/domains", "Email domains", Action::ViewChecks),
+                ("/dmarc", "DMARC reports", Action::ViewChecks),
                 ("/people", "People", Action::ManageAccounts),
                 ("/audit", "Audit log", Action::ViewAuditLog),
                 ("/account", "Your account", Action::ManageOwnAccount),

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 mod assets;
+mod charts;
 mod cookies;
 mod csrf;
 mod display;

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod dmarc;
 pub(crate) mod domain;
 mod office;
 mod operator;
@@ -25,5 +26,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Domain(cmd) => domain::run(&cli, cmd).await,
         Command::Office(cmd) => office::run(&cli, cmd).await,
         Command::Operator(cmd) => operator::run(&cli, cmd).await,
+        Command::Dmarc(cmd) => dmarc::run(&cli, cmd).await,
     }
 }

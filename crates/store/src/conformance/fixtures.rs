@@ -68,6 +68,11 @@ impl World {
         }
     }
 
+    /// An office id no store has.
+    pub(super) fn missing_office(&self) -> OfficeId {
+        OfficeId::generate(&self.random)
+    }
+
     /// The current time, after moving on a second.
     pub(super) fn tick(&self) -> Timestamp {
         self.clock.advance_secs(1);

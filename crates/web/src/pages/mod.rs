@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod audit;
 pub(crate) mod code;
+pub(crate) mod dmarc;
 pub(crate) mod domains;
 pub(crate) mod enrol;
 pub(crate) mod forgot;

@@ -81,6 +81,11 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Get,  "/domains/{domain}",      [303, 303, 303, 404, 404, 404, 404, 404, 403]),
     (Verb::Post, "/domains/{domain}/check",[303, 303, 303, 404, 404, 404, 404, 403, 403]),
     (Verb::Post, "/domains/{domain}/remove",[303, 303, 303, 404, 404, 403, 403, 403, 403]),
+    (Verb::Get,  "/dmarc",                 [303, 303, 303, 200, 200, 200, 200, 200, 403]),
+    (Verb::Post, "/dmarc/settings",        [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    // No office has reports about a domain called "{domain}".
+    (Verb::Get,  "/dmarc/{domain}",        [303, 303, 303, 404, 404, 404, 404, 404, 403]),
+    (Verb::Get,  "/dmarc/{domain}/sender", [303, 303, 303, 404, 404, 404, 404, 404, 403]),
     (Verb::Get,  "/operator",              [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Post, "/operator/offices",      [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),

@@ -8,16 +8,11 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 
+use crate::bench::python;
+
 /// checkdmarc's DNS timeout in seconds: its own default, stated so the
 /// printed notes say exactly what ran.
 const TIMEOUT: &str = "2.0";
-
-/// checkdmarc fetches the MTA-STS policy and BIMI assets with `requests`,
-/// which resolves host names through the system resolver, off loopback.
-/// Pointing its proxy at a closed loopback port makes those fetches fail
-/// at once without any lookup leaving the machine (the lab serves no
-/// HTTPS anyway, so the outcome, "unreachable", is the same).
-const DEAD_PROXY: &str = "http://127.0.0.1:9";
 
 /// An installed checkdmarc.
 pub struct Peer {
@@ -34,33 +29,9 @@ pub struct PeerRun {
 
 /// Make the venv and install checkdmarc unless it is already there.
 pub fn prepare(target_dir: &Path) -> Result<Peer> {
-    let venv = target_dir.join("bench-venv");
-    let exe = venv.join("bin/checkdmarc");
-    if !exe.exists() {
-        run_quietly(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
-        let pip = venv.join("bin/pip");
-        run_quietly(Command::new(&pip).args(["install", "--quiet", "checkdmarc"]), "pip install checkdmarc")?;
-    }
-    let out = Command::new(&exe).arg("--version").output().context("running checkdmarc --version")?;
-    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if !out.status.success() || version.is_empty() {
-        bail!("checkdmarc --version failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
+    let exe = python::install(target_dir, "bench-venv", "checkdmarc", "checkdmarc")?;
+    let version = python::version(&exe)?;
     Ok(Peer { exe, version })
-}
-
-fn run_quietly(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.stdin(Stdio::null()).output().with_context(|| format!("running {what}"))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        bail!("{what} failed ({}): {}", out.status, last_lines(&err, 3));
-    }
-    Ok(())
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines.iter().skip(lines.len().saturating_sub(n)).copied().collect::<Vec<_>>().join(" | ")
 }
 
 /// Check every domain listed in `domains_file` (one a line) through
@@ -69,15 +40,16 @@ pub fn run(peer: &Peer, nameserver: &str, domains_file: &Path, out_json: &Path) 
     let mut cmd = Command::new(&peer.exe);
     // The file goes first: -n and -o take one or more values and would swallow it.
     cmd.arg(domains_file).args(["-n", nameserver, "-t", TIMEOUT, "-o"]).arg(out_json);
-    for var in ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"] {
-        cmd.env(var, DEAD_PROXY);
-    }
-    cmd.env_remove("NO_PROXY").env_remove("no_proxy").stdin(Stdio::null()).stdout(Stdio::null());
+    // checkdmarc fetches the MTA-STS policy and BIMI assets with `requests`,
+    // which resolves host names through the system resolver, off loopback:
+    // a closed loopback proxy makes those fetches fail at once (the lab
+    // serves no HTTPS anyway, so the outcome, "unreachable", is the same).
+    python::block_web(&mut cmd).stdin(Stdio::null()).stdout(Stdio::null());
     let start = Instant::now();
     let out = cmd.stderr(Stdio::piped()).output().context("running checkdmarc")?;
     let secs = start.elapsed().as_secs_f64();
     if !out.status.success() {
-        bail!("checkdmarc exited {}: {}", out.status, last_lines(&String::from_utf8_lossy(&out.stderr), 3));
+        bail!("checkdmarc exited {}: {}", out.status, python::last_lines(&String::from_utf8_lossy(&out.stderr), 3));
     }
     let text = std::fs::read_to_string(out_json).context("reading checkdmarc's JSON output")?;
     // One domain gives an object, several an array.

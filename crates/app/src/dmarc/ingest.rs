@@ -1,0 +1,259 @@
+//! Taking in report files: each input is scanned on a blocking thread and
+//! written to the store as it is read; the answer is one line per input in
+//! the shape `dmarc ingest --json` prints.
+
+use std::fs::File;
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use portcullis_dmarc::scan::scan;
+use portcullis_dmarc::{Found, InputOutcome, Kind, Limits, Status};
+use portcullis_store::ReportBatch;
+use portcullis_types::OfficeId;
+use serde::Serialize;
+
+use super::sink::{SinkError, StoreSink};
+use crate::{Actor, App, AppError};
+
+/// Something to ingest.
+#[derive(Debug)]
+pub enum Input {
+    /// A file on disk.
+    File(PathBuf),
+    /// Bytes already in memory (a message fetched from a mailbox), with a
+    /// name for messages.
+    Bytes {
+        /// What to call it.
+        name: String,
+        /// The content.
+        bytes: Vec<u8>,
+    },
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Bytes { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// What became of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IngestStatus {
+    /// At least one new report was stored, and nothing failed.
+    Ingested,
+    /// Every report in it was already stored.
+    Duplicate,
+    /// Something in it could not be stored (the rest was).
+    Error,
+}
+
+/// One input's fate: the line `dmarc ingest --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestOutcome {
+    /// The file (or message) name.
+    pub path: String,
+    /// `aggregate`, `tlsrpt` or `failure`.
+    pub kind: &'static str,
+    /// What happened.
+    pub status: IngestStatus,
+    /// Records stored from it (aggregate records, TLS policies, failure reports).
+    pub records: u64,
+    /// Why it (or part of it) was not stored.
+    pub error: Option<String>,
+    /// Reports found in it.
+    #[serde(skip)]
+    pub reports: usize,
+    /// Domains that gained reports.
+    #[serde(skip)]
+    pub domains: Vec<String>,
+}
+
+impl IngestOutcome {
+    pub(super) fn failed(path: String, kind: &'static str, error: String) -> Self {
+        Self { path, kind, status: IngestStatus::Error, records: 0, error: Some(error), reports: 0, domains: vec![] }
+    }
+}
+
+/// A kind for an input nothing could be read from, from its name.
+fn kind_from_name(name: &str) -> Kind {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".json") || lower.ends_with(".json.gz") { Kind::Tlsrpt } else { Kind::Aggregate }
+}
+
+fn summarise(path: String, outcome: InputOutcome<SinkError>, domains: Vec<String>) -> IngestOutcome {
+    let kind = outcome.reports.iter().find_map(|f| f.kind).unwrap_or_else(|| kind_from_name(&path));
+    let several = outcome.reports.len() > 1;
+    let mut errors = Vec::new();
+    let (mut records, mut ingested, mut duplicates) = (0_u64, 0_usize, 0_usize);
+    for (n, Found { status, .. }) in outcome.reports.iter().enumerate() {
+        let problem = match status {
+            Status::Ingested { records: r } => {
+                records = records.saturating_add(*r);
+                ingested += 1;
+                None
+            }
+            Status::Duplicate => {
+                duplicates += 1;
+                None
+            }
+            Status::Invalid(e) => Some(e.to_string()),
+            Status::Sink(e) => Some(e.to_string()),
+        };
+        if let Some(problem) = problem {
+            errors.push(if several { format!("report {}: {problem}", n + 1) } else { problem });
+        }
+    }
+    if let Some(e) = outcome.error {
+        errors.push(e.to_string());
+    }
+    if errors.is_empty() && ingested == 0 && duplicates == 0 {
+        errors.push("no DMARC or TLS report was found in it".to_owned());
+    }
+    let status = if !errors.is_empty() {
+        IngestStatus::Error
+    } else if ingested > 0 {
+        IngestStatus::Ingested
+    } else {
+        IngestStatus::Duplicate
+    };
+    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    IngestOutcome { path, kind: kind.as_str(), status, records, error, reports: outcome.reports.len(), domains }
+}
+
+/// Inputs stored under one commit, at most.
+const INPUTS_PER_COMMIT: usize = 200;
+/// Records stored under one commit, at most (a bigger report still commits whole).
+const RECORDS_PER_COMMIT: u64 = 200_000;
+
+/// Told about each input once its fate is final (stored and committed, or not).
+pub type Progress = Box<dyn FnMut(&IngestOutcome) + Send>;
+
+/// Everything one ingestion needs on its blocking thread.
+struct Job {
+    store: std::sync::Arc<dyn portcullis_store::Store>,
+    office: OfficeId,
+    now: portcullis_types::Timestamp,
+    settings: portcullis_store::DmarcSettings,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Job {
+    /// Scan one input into the batch.
+    fn one(&self, batch: &mut dyn ReportBatch, input: Input) -> IngestOutcome {
+        let name = input.name();
+        let mut sink = StoreSink::new(batch, self.office, self.now, self.settings, &self.runtime);
+        let outcome = match input {
+            Input::File(path) => match File::open(&path) {
+                Ok(file) => Ok(scan(file, &name, &Limits::default(), &mut sink)),
+                Err(e) => Err(format!("cannot read it: {e}")),
+            },
+            Input::Bytes { bytes, .. } => Ok(scan(Cursor::new(bytes), &name, &Limits::default(), &mut sink)),
+        };
+        let domains = std::mem::take(&mut sink.domains).into_iter().collect();
+        match outcome {
+            Ok(outcome) => summarise(name, outcome, domains),
+            Err(error) => {
+                let kind = kind_from_name(&name).as_str();
+                IngestOutcome::failed(name, kind, error)
+            }
+        }
+    }
+
+    /// Commit what the group stored, then report the group.
+    fn settle(
+        &self,
+        batch: Box<dyn ReportBatch>,
+        group: &mut Vec<IngestOutcome>,
+        done: &mut Vec<IngestOutcome>,
+        progress: &mut Progress,
+    ) {
+        if let Err(e) = self.runtime.block_on(batch.commit()) {
+            for outcome in group.iter_mut().filter(|o| o.status == IngestStatus::Ingested) {
+                outcome.status = IngestStatus::Error;
+                outcome.records = 0;
+                outcome.error = Some(format!("it was read but could not be saved: {e}"));
+            }
+        }
+        for outcome in group.drain(..) {
+            progress(&outcome);
+            done.push(outcome);
+        }
+    }
+
+    fn run(
+        self,
+        inputs: Vec<Input>,
+        mut progress: Progress,
+    ) -> Result<Vec<IngestOutcome>, portcullis_store::StoreError> {
+        let mut done = Vec::with_capacity(inputs.len());
+        let mut group = Vec::new();
+        let mut records = 0_u64;
+        let mut batch = self.runtime.block_on(self.store.begin_batch())?;
+        for input in inputs {
+            let outcome = self.one(batch.as_mut(), input);
+            records = records.saturating_add(outcome.records);
+            group.push(outcome);
+            if group.len() >= INPUTS_PER_COMMIT || records >= RECORDS_PER_COMMIT {
+                self.settle(batch, &mut group, &mut done, &mut progress);
+                records = 0;
+                batch = self.runtime.block_on(self.store.begin_batch())?;
+            }
+        }
+        self.settle(batch, &mut group, &mut done, &mut progress);
+        Ok(done)
+    }
+}
+
+impl App {
+    /// Ingest `inputs` into `office`'s reports, in order, telling
+    /// `progress` about each as its fate becomes final. Problems with an
+    /// input are in its outcome; `Err` only when the work could not run.
+    pub async fn ingest_reports(
+        &self,
+        office: OfficeId,
+        inputs: Vec<Input>,
+        progress: Progress,
+    ) -> Result<Vec<IngestOutcome>, AppError> {
+        let job = Job {
+            store: self.store().clone(),
+            office,
+            now: self.clock().now(),
+            settings: self.store().dmarc_settings(office).await?,
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let task = tokio::task::spawn_blocking(move || job.run(inputs, progress));
+        Ok(task.await.map_err(|e| AppError::Refused(format!("reading the reports stopped unexpectedly: {e}")))??)
+    }
+    /// Ingest one input, committed on its own.
+    pub async fn ingest_one(&self, office: OfficeId, input: Input) -> Result<IngestOutcome, AppError> {
+        let name = input.name();
+        let mut outcomes = self.ingest_reports(office, vec![input], Box::new(|_| {})).await?;
+        Ok(outcomes.pop().unwrap_or_else(|| IngestOutcome::failed(name, "aggregate", "nothing was read".into())))
+    }
+
+    /// After a batch: one audit entry for the lot, and failure reports past
+    /// their retention deleted.
+    pub async fn finish_ingest(
+        &self,
+        office: OfficeId,
+        actor: &Actor,
+        outcomes: &[IngestOutcome],
+    ) -> Result<(), AppError> {
+        let count = |s: IngestStatus| outcomes.iter().filter(|o| o.status == s).count();
+        let records: u64 = outcomes.iter().map(|o| o.records).sum();
+        let detail = format!(
+            "{} file(s): {} ingested ({records} records), {} already stored, {} with errors",
+            outcomes.len(),
+            count(IngestStatus::Ingested),
+            count(IngestStatus::Duplicate),
+            count(IngestStatus::Error)
+        );
+        self.audit(office, actor, "dmarc.reports_ingested", None, &detail).await?;
+        self.store().purge_failure_reports(office, self.clock().now()).await?;
+        Ok(())
+    }
+}
