@@ -5,9 +5,12 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use async_trait::async_trait;
-use portcullis_dmarc::{Policy, ReportSpan, Tally, TlsFailure, TlsPolicy, TlsReport};
+use portcullis_dmarc::{ReportSpan, Tally, TlsReport};
+use portcullis_store::dmarc_rows::{
+    SpanRow, TallyRow, TlsRow, failure_of, ip_column, span_of, tally_of, tls_reports_of, unsigned,
+};
 use portcullis_store::{
-    DmarcSettings, DmarcStore, ReportBatch, ReportedDomain, StoreError, StoredFailure, verdict, without_nul,
+    DmarcSettings, DmarcStore, ReportBatch, ReportedDomain, StoreError, StoredFailure, without_nul,
 };
 use portcullis_types::{OfficeId, Timestamp};
 use sqlx::error::ErrorKind;
@@ -16,65 +19,6 @@ use crate::{PgStore, decode, dmarc_batch, errors};
 
 /// TLS report rows read at most (policies, newest first).
 const TLS_ROWS: i64 = 2000;
-
-/// `day, source_ip, header_from, policy_p, disposition, dkim, spf, dkim_domain, dkim_selector, spf_domain, messages`.
-type TallyRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    bool,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
-
-/// `id, org_name, report_id, begin_at, end_at, contact, policy_type, policy_domain, successful, failed, failures_json`.
-type TlsRow = (i64, String, String, i64, i64, Option<String>, String, String, i64, i64, String);
-
-fn policy(column: &str, raw: Option<String>) -> Result<Option<Policy>, StoreError> {
-    raw.map(|p| Policy::from_name(&p).ok_or_else(|| StoreError::Corrupt(format!("{column} holds '{p}'")))).transpose()
-}
-
-fn unsigned(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
-fn tally(row: TallyRow) -> Result<Tally, StoreError> {
-    let (day, ip, header_from, p, disposition, dkim, spf, dkim_domain, dkim_selector, spf_domain, messages) = row;
-    Ok(Tally {
-        day,
-        source_ip: decode::parse("dmarc_records.source_ip", &ip)?,
-        header_from,
-        policy: policy("dmarc_reports.policy_p", p)?,
-        disposition: policy("dmarc_records.disposition", disposition)?,
-        dkim: verdict(dkim),
-        spf: verdict(spf),
-        dkim_domain,
-        dkim_selector,
-        spf_domain,
-        messages: unsigned(messages),
-    })
-}
-
-/// Rows of (report, policy) back into reports, keeping their order.
-fn tls_reports_of(rows: Vec<TlsRow>) -> Result<Vec<TlsReport>, StoreError> {
-    let mut reports: Vec<(i64, TlsReport)> = Vec::new();
-    for (id, org_name, report_id, begin, end, contact, policy_type, policy_domain, ok, failed, json) in rows {
-        let failures: Vec<TlsFailure> =
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("tls_policies.failures_json: {e}")))?;
-        let policy =
-            TlsPolicy { policy_type, policy_domain, successful: unsigned(ok), failed: unsigned(failed), failures };
-        match reports.last_mut() {
-            Some((last, report)) if *last == id => report.policies.push(policy),
-            _ => reports.push((id, TlsReport { org_name, report_id, begin, end, contact, policies: vec![policy] })),
-        }
-    }
-    Ok(reports.into_iter().map(|(_, r)| r).collect())
-}
 
 fn office_missing(office: OfficeId) -> impl Fn(sqlx::Error, &str) -> StoreError {
     move |e, location| {
@@ -136,12 +80,12 @@ impl DmarcStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| errors::query_failed(&self.location, e))?;
-        rows.into_iter().map(tally).collect()
+        rows.into_iter().map(tally_of).collect()
     }
 
     async fn dmarc_spans(&self, office: OfficeId, domain: &str, since: i64) -> Result<Vec<ReportSpan>, StoreError> {
-        let rows: Vec<(String, i64, i64, Option<String>, Option<i16>, i64)> = sqlx::query_as(
-            "SELECT org_name, begin_at, end_at, policy_p, policy_pct, messages FROM dmarc_reports \
+        let rows: Vec<SpanRow> = sqlx::query_as(
+            "SELECT org_name, begin_at, end_at, policy_p, policy_pct::bigint, messages FROM dmarc_reports \
              WHERE office_id = $1 AND domain = $2 AND begin_at >= $3 ORDER BY begin_at, id",
         )
         .bind(office.as_uuid())
@@ -150,18 +94,7 @@ impl DmarcStore for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| errors::query_failed(&self.location, e))?;
-        rows.into_iter()
-            .map(|(org_name, begin, end, p, pct, messages)| {
-                Ok(ReportSpan {
-                    org_name,
-                    begin,
-                    end,
-                    policy: policy("dmarc_reports.policy_p", p)?,
-                    pct: pct.and_then(|n| u8::try_from(n).ok()),
-                    messages: unsigned(messages),
-                })
-            })
-            .collect()
+        rows.into_iter().map(span_of).collect()
     }
 
     async fn tls_reports(&self, office: OfficeId, domain: &str, since: i64) -> Result<Vec<TlsReport>, StoreError> {
@@ -204,8 +137,7 @@ impl DmarcStore for PgStore {
                 Ok(StoredFailure {
                     received_at: decode::timestamp("dmarc_failures.received_at", received)?,
                     expires_at: decode::timestamp("dmarc_failures.expires_at", expires)?,
-                    report: serde_json::from_str(&json)
-                        .map_err(|e| StoreError::Corrupt(format!("dmarc_failures.report_json: {e}")))?,
+                    report: failure_of(&json)?,
                 })
             })
             .collect()
@@ -256,7 +188,7 @@ impl DmarcStore for PgStore {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(|e| errors::query_failed(&self.location, e))?;
-        rows.into_iter().map(|(ip, name)| Ok((decode::parse("rdns_cache.ip", &ip)?, name))).collect()
+        rows.into_iter().map(|(ip, name)| Ok((ip_column("rdns_cache.ip", &ip)?, name))).collect()
     }
 
     async fn cache_names(&self, names: &[(IpAddr, Option<String>)], at: Timestamp) -> Result<(), StoreError> {

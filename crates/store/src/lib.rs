@@ -17,6 +17,7 @@ mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod dmarc;
+pub mod dmarc_rows;
 mod domains;
 mod error;
 mod model;
