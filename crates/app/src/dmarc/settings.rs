@@ -81,12 +81,23 @@ impl App {
         Ok(self.store().reported_domains(office).await?)
     }
 
+    /// The summary of one domain's reports for the signed-in person's office
+    /// (cached sender names only: a page never waits for DNS).
+    pub async fn dmarc_domain_summary(
+        &self,
+        who: &SignedIn,
+        domain: &str,
+        days: u32,
+    ) -> Result<portcullis_dmarc::summary::Summary, AppError> {
+        let office = self.require(who, Action::ViewChecks).await?;
+        self.dmarc_summary(office, domain, days, false).await
+    }
+
     /// Everything the dashboard of one domain shows.
     pub async fn dmarc_dashboard(&self, who: &SignedIn, domain: &str, days: u32) -> Result<Dashboard, AppError> {
         let office = self.require(who, Action::ViewChecks).await?;
         let summary = self.dmarc_summary(office, domain, days, false).await?;
-        let since = summary_since(self, days);
-        let tls = self.store().tls_reports(office, &summary.domain, since).await?;
+        let tls = self.store().tls_reports(office, &summary.domain, summary.period.from).await?;
         let settings = self.store().dmarc_settings(office).await?;
         let failures = if settings.keep_failure_reports {
             self.store().failure_reports(office, Some(&summary.domain), 100).await?
@@ -113,11 +124,6 @@ impl App {
         selectors.dedup();
         Ok(selectors)
     }
-}
-
-fn summary_since(app: &App, days: u32) -> i64 {
-    let days = days.clamp(1, super::MAX_DAYS);
-    portcullis_store::day_of(app.clock().now().unix_seconds()) - i64::from(days - 1) * 86_400
 }
 
 /// One domain's dashboard.

@@ -65,8 +65,7 @@ pub(crate) async fn show(
     let domain = reported(&app, &who, &domain).await?;
     let days = days_from(query.as_deref());
     let key = query_param(query.as_deref(), "key").ok_or(PageError::NotFound)?;
-    let dashboard = app.dmarc_dashboard(&who, &domain, days).await?;
-    let summary = dashboard.summary;
+    let summary = app.dmarc_domain_summary(&who, &domain, days).await?;
     let sender = summary.senders.iter().find(|s| s.id.key == key).ok_or(PageError::NotFound)?;
     let advice = summary
         .readiness
