@@ -111,6 +111,47 @@ async fn reports_go_in_once_and_a_broken_one_spoils_nothing_else() {
     assert_eq!(summary.totals.failed, 10);
 }
 
+/// Reports read whole are stored together, and a big one is streamed: the
+/// outcome of each still says truly whether it was new, a repeat within
+/// the same ingest, or already stored, and every record counts once.
+#[tokio::test]
+async fn small_reports_stored_together_and_big_ones_streamed_each_say_what_happened() {
+    let d = deployment().await;
+    let office = office(&d).await;
+    let day = yesterday(&d);
+    let rows: Vec<(String, u64)> = (0..2_345_u32).map(|i| (format!("10.9.{}.{}", i / 256, i % 256), 1)).collect();
+    let big_rows: Vec<Row<'_>> = rows.iter().map(|(ip, n)| (ip.as_str(), *n, true, true)).collect();
+    let big = aggregate("google.com", "big-1", day, &big_rows);
+    let small = |id: &str| aggregate("yahoo.com", id, day, &[("192.0.2.10", 3, true, false)]);
+    let first = ingest(
+        &d,
+        office,
+        vec![
+            bytes("a.xml", small("s-1")),
+            bytes("big.xml", big.clone()),
+            bytes("b.xml", small("s-2")),
+            bytes("a-again.xml", small("s-1")),
+        ],
+    )
+    .await;
+    let seen: Vec<(IngestStatus, u64)> = first.iter().map(|o| (o.status, o.records)).collect();
+    let expected = vec![
+        (IngestStatus::Ingested, 1),
+        (IngestStatus::Ingested, 2_345),
+        (IngestStatus::Ingested, 1),
+        (IngestStatus::Duplicate, 0),
+    ];
+    assert_eq!(seen, expected);
+    assert!(first.iter().take(3).all(|o| o.domains == [DOMAIN]), "{first:?}");
+    assert!(first[3].domains.is_empty());
+
+    let again = ingest(&d, office, vec![bytes("big-again.xml", big), bytes("b-again.xml", small("s-2"))]).await;
+    let seen: Vec<(IngestStatus, u64)> = again.iter().map(|o| (o.status, o.records)).collect();
+    assert_eq!(seen, vec![(IngestStatus::Duplicate, 0), (IngestStatus::Duplicate, 0)]);
+    let summary = d.app.dmarc_summary(office, DOMAIN, 30, false).await.unwrap();
+    assert_eq!(summary.totals.messages, 2_345 + 3 + 3);
+}
+
 #[tokio::test]
 async fn the_shared_samples_go_in_from_files() {
     let d = deployment().await;

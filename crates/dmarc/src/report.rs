@@ -17,8 +17,11 @@ pub trait ReportSink {
     fn begin_aggregate(&mut self, header: &ReportHeader) -> Result<bool, Self::Error>;
 
     /// The next records of the report begun last, at most
-    /// [`RECORD_BATCH`] at a time.
-    fn records(&mut self, batch: &[Record]) -> Result<(), Self::Error>;
+    /// [`RECORD_BATCH`] at a time. `Ok(false)` means the sink found it
+    /// already has the report after all (a sink may put off asking until a
+    /// report proves too big to hold): the parser skips the rest of it, and
+    /// neither `end_aggregate` nor `abort_aggregate` follows.
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, Self::Error>;
 
     /// The report begun last ended well: keep it.
     fn end_aggregate(&mut self) -> Result<(), Self::Error>;

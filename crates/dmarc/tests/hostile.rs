@@ -95,14 +95,14 @@ impl ReportSink for Checking {
         self.open = true;
         Ok(true)
     }
-    fn records(&mut self, batch: &[Record]) -> Result<(), String> {
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, String> {
         if !self.open {
             self.problems.push("records outside a report".into());
         }
         if batch.len() > portcullis_dmarc::RECORD_BATCH {
             self.problems.push(format!("a batch of {}", batch.len()));
         }
-        for record in batch {
+        for record in &batch {
             if record.count == 0 {
                 self.problems.push("a record with count 0".into());
             }
@@ -111,7 +111,7 @@ impl ReportSink for Checking {
             }
         }
         self.records += batch.len() as u64;
-        Ok(())
+        Ok(true)
     }
     fn end_aggregate(&mut self) -> Result<(), String> {
         self.open = false;

@@ -50,10 +50,10 @@ impl ReportSink for Collect {
         self.aggregates.push(Aggregate { header: header.clone(), records: Vec::new(), ended: "open" });
         Ok(true)
     }
-    fn records(&mut self, batch: &[Record]) -> Result<(), String> {
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, String> {
         let current = self.aggregates.last_mut().ok_or("records before begin")?;
-        current.records.extend_from_slice(batch);
-        Ok(())
+        current.records.extend(batch);
+        Ok(true)
     }
     fn end_aggregate(&mut self) -> Result<(), String> {
         self.aggregates.last_mut().ok_or("end before begin")?.ended = "kept";

@@ -6,9 +6,8 @@ use std::net::IpAddr;
 
 use async_trait::async_trait;
 use portcullis_dmarc::{ReportSpan, Tally, TlsReport};
-use portcullis_store::dmarc_rows::{
-    SpanRow, TallyRow, TlsRow, failure_of, ip_column, span_of, tally_of, tls_reports_of, unsigned,
-};
+use portcullis_store::dmarc_chunks::{self, ChunkRow};
+use portcullis_store::dmarc_rows::{SpanRow, TlsRow, failure_of, ip_column, span_of, tls_reports_of, unsigned};
 use portcullis_store::{
     DmarcSettings, DmarcStore, ReportBatch, ReportedDomain, StoreError, StoredFailure, without_nul,
 };
@@ -71,12 +70,9 @@ impl DmarcStore for SqliteStore {
     }
 
     async fn dmarc_tallies(&self, office: OfficeId, domain: &str, since: i64) -> Result<Vec<Tally>, StoreError> {
-        let rows: Vec<TallyRow> = sqlx::query_as(
-            "SELECT r.begin_at - (r.begin_at % 86400), c.source_ip, c.header_from, r.policy_p, c.disposition, \
-             c.dkim, c.spf, c.dkim_domain, c.dkim_selector, c.spf_domain, CAST(TOTAL(c.count) AS INTEGER) \
-             FROM dmarc_records c JOIN dmarc_reports r ON r.id = c.report \
-             WHERE r.office_id = ?1 AND r.domain = ?2 AND r.begin_at >= ?3 \
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+        let rows: Vec<ChunkRow> = sqlx::query_as(
+            "SELECT r.begin_at, r.policy_p, c.data FROM dmarc_record_chunks c JOIN dmarc_reports r ON r.id = c.report \
+             WHERE r.office_id = ?1 AND r.domain = ?2 AND r.begin_at >= ?3 ORDER BY r.begin_at, c.report, c.seq",
         )
         .bind(office.to_string())
         .bind(without_nul(domain))
@@ -84,7 +80,7 @@ impl DmarcStore for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(|e| errors::query_failed(&self.location, e))?;
-        rows.into_iter().map(tally_of).collect()
+        dmarc_chunks::tallies(rows)
     }
 
     async fn dmarc_spans(&self, office: OfficeId, domain: &str, since: i64) -> Result<Vec<ReportSpan>, StoreError> {

@@ -1,23 +1,37 @@
-//! A batch of reports in one `BEGIN IMMEDIATE` transaction, each report in
-//! a savepoint: the header row first (or nothing, for a report already
-//! stored), then the records in multi-row INSERTs, then the totals.
+//! A batch of reports in one `BEGIN IMMEDIATE` transaction. A report read
+//! whole is stored with others in a few multi-row statements under one
+//! savepoint; a report too big to hold gets a savepoint of its own: the
+//! header row first (or nothing, for a report already stored), then its
+//! records a chunk at a time, then the totals.
 
 use async_trait::async_trait;
 use portcullis_dmarc::{FailureReport, Record, ReportHeader, TlsReport};
-use portcullis_store::{RecordRow, ReportBatch, StoreError, without_nul};
+use std::collections::HashMap;
+
+use portcullis_store::dmarc_chunks::{self, Chunk};
+use portcullis_store::{ReportBatch, StoreError, WholeReport, without_nul};
 use portcullis_types::{OfficeId, Timestamp};
 use sqlx::error::ErrorKind;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use crate::{SqliteStore, errors};
 
-/// Records per INSERT: 10 columns each stays far below SQLite's limit of
-/// 32,766 bound parameters.
+/// Rows per multi-row INSERT: 13 columns each stays far below SQLite's
+/// limit of 32,766 bound parameters.
 const ROWS_PER_INSERT: usize = 500;
 
 /// The aggregate report open in a batch.
 struct Open {
     report: i64,
+    /// The next chunk's number.
+    seq: i64,
+    records: i64,
+    messages: i64,
+}
+
+/// A report header to insert, with its totals when already known.
+struct NewReport<'a> {
+    header: &'a ReportHeader,
     records: i64,
     messages: i64,
 }
@@ -74,32 +88,16 @@ impl ReportBatch for Batch {
             self.close(false).await?;
         }
         self.run("SAVEPOINT report").await?;
-        let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
-            "INSERT INTO dmarc_reports (office_id, org_name, report_id, email, domain, begin_at, end_at, schema, \
-             policy_p, policy_pct, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-             ON CONFLICT (office_id, org_name, report_id) DO NOTHING RETURNING id",
-        )
-        .bind(office.to_string())
-        .bind(without_nul(&header.org_name))
-        .bind(without_nul(&header.report_id))
-        .bind(header.email.as_deref().map(without_nul))
-        .bind(without_nul(&header.policy.domain))
-        .bind(header.begin)
-        .bind(header.end)
-        .bind(header.schema.as_str())
-        .bind(header.policy.p.map(portcullis_dmarc::Policy::as_str))
-        .bind(header.policy.pct.map(i64::from))
-        .bind(at.unix_micros())
-        .fetch_optional(&mut *self.tx)
-        .await;
-        match inserted {
-            Ok(Some((report,))) => {
-                self.open = Some(Open { report, records: 0, messages: 0 });
-                Ok(true)
-            }
-            Ok(None) => self.close(true).await.map(|()| false),
-            Err(e) => {
-                let error = self.refused(office, e);
+        let report = NewReport { header, records: 0, messages: 0 };
+        match self.insert_headers(office, std::slice::from_ref(&report), at).await {
+            Ok(ids) => match ids.first().copied().flatten() {
+                Some(report) => {
+                    self.open = Some(Open { report, seq: 0, records: 0, messages: 0 });
+                    Ok(true)
+                }
+                None => self.close(true).await.map(|()| false),
+            },
+            Err(error) => {
                 self.close(false).await?;
                 Err(error)
             }
@@ -107,33 +105,16 @@ impl ReportBatch for Batch {
     }
 
     async fn add_records(&mut self, records: &[Record]) -> Result<(), StoreError> {
-        let Some(open) = self.open.as_mut() else {
+        let Some(open) = self.open.as_ref() else {
             return Err(StoreError::Database("records were added with no report open".into()));
         };
-        let report = open.report;
-        for chunk in records.chunks(ROWS_PER_INSERT) {
-            let rows: Vec<RecordRow> = chunk.iter().map(RecordRow::of).collect();
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO dmarc_records (report, source_ip, count, disposition, dkim, spf, header_from, \
-                 dkim_domain, dkim_selector, spf_domain) ",
-            );
-            insert.push_values(&rows, |mut b, row| {
-                b.push_bind(report)
-                    .push_bind(&row.source_ip)
-                    .push_bind(row.count)
-                    .push_bind(row.disposition)
-                    .push_bind(row.dkim)
-                    .push_bind(row.spf)
-                    .push_bind(&row.header_from)
-                    .push_bind(&row.dkim_domain)
-                    .push_bind(&row.dkim_selector)
-                    .push_bind(&row.spf_domain);
-            });
-            insert.build().execute(&mut *self.tx).await.map_err(|e| errors::query_failed(&self.location, e))?;
-            if let Some(open) = self.open.as_mut() {
-                open.records = open.records.saturating_add(i64::try_from(rows.len()).unwrap_or(i64::MAX));
-                open.messages = rows.iter().fold(open.messages, |sum, row| sum.saturating_add(row.count));
-            }
+        let (report, seq) = (open.report, open.seq);
+        let chunk = dmarc_chunks::encode(records)?;
+        self.insert_chunks(&[(report, seq, &chunk)]).await?;
+        if let Some(open) = self.open.as_mut() {
+            open.seq = open.seq.saturating_add(1);
+            open.records = open.records.saturating_add(chunk.records);
+            open.messages = open.messages.saturating_add(chunk.messages);
         }
         Ok(())
     }
@@ -185,6 +166,25 @@ impl ReportBatch for Batch {
         stored
     }
 
+    async fn store_aggregates(
+        &mut self,
+        office: OfficeId,
+        reports: &[WholeReport<'_>],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        if reports.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.abort_aggregate().await?;
+        self.run("SAVEPOINT reports").await?;
+        let stored = self.insert_whole(office, reports, at).await;
+        if stored.is_err() {
+            self.run("ROLLBACK TO reports").await?;
+        }
+        self.run("RELEASE reports").await?;
+        stored
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         self.abort_aggregate().await?;
         let Batch { tx, location, .. } = *self;
@@ -193,6 +193,82 @@ impl ReportBatch for Batch {
 }
 
 impl Batch {
+    /// Whole reports: their headers with totals, then a chunk each for
+    /// those that are new.
+    async fn insert_whole(
+        &mut self,
+        office: OfficeId,
+        reports: &[WholeReport<'_>],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError> {
+        let chunks = reports.iter().map(|r| dmarc_chunks::encode(r.records)).collect::<Result<Vec<Chunk>, _>>()?;
+        let new: Vec<NewReport<'_>> = reports
+            .iter()
+            .zip(&chunks)
+            .map(|(r, c)| NewReport { header: r.header, records: c.records, messages: c.messages })
+            .collect();
+        let ids = self.insert_headers(office, &new, at).await?;
+        let rows: Vec<(i64, i64, &Chunk)> =
+            ids.iter().zip(&chunks).filter_map(|(id, chunk)| id.map(|id| (id, 0, chunk))).collect();
+        self.insert_chunks(&rows).await?;
+        Ok(ids.iter().map(Option::is_some).collect())
+    }
+
+    /// Insert report headers; for each, in order, its new id or `None`
+    /// when the office already has it (or it came earlier in `reports`).
+    async fn insert_headers(
+        &mut self,
+        office: OfficeId,
+        reports: &[NewReport<'_>],
+        at: Timestamp,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let office_id = office.to_string();
+        let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(reports.len());
+        for part in reports.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO dmarc_reports (office_id, org_name, report_id, email, domain, begin_at, end_at, schema, \
+                 policy_p, policy_pct, records, messages, received_at) ",
+            );
+            insert.push_values(part, |mut b, r| {
+                let h = r.header;
+                b.push_bind(office_id.clone())
+                    .push_bind(without_nul(&h.org_name))
+                    .push_bind(without_nul(&h.report_id))
+                    .push_bind(h.email.as_deref().map(without_nul))
+                    .push_bind(without_nul(&h.policy.domain))
+                    .push_bind(h.begin)
+                    .push_bind(h.end)
+                    .push_bind(h.schema.as_str())
+                    .push_bind(h.policy.p.map(portcullis_dmarc::Policy::as_str))
+                    .push_bind(h.policy.pct.map(i64::from))
+                    .push_bind(r.records)
+                    .push_bind(r.messages)
+                    .push_bind(at.unix_micros());
+            });
+            insert.push(" ON CONFLICT (office_id, org_name, report_id) DO NOTHING RETURNING id, org_name, report_id");
+            let rows: Vec<(i64, String, String)> =
+                insert.build_query_as().fetch_all(&mut *self.tx).await.map_err(|e| self.refused(office, e))?;
+            ids.extend(rows.into_iter().map(|(id, org, report)| ((org, report), id)));
+        }
+        Ok(reports
+            .iter()
+            .map(|r| ids.remove(&(without_nul(&r.header.org_name), without_nul(&r.header.report_id))))
+            .collect())
+    }
+
+    /// Insert chunks: (report, seq, chunk).
+    async fn insert_chunks(&mut self, rows: &[(i64, i64, &Chunk)]) -> Result<(), StoreError> {
+        for part in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert =
+                QueryBuilder::<Sqlite>::new("INSERT INTO dmarc_record_chunks (report, seq, records, data) ");
+            insert.push_values(part, |mut b, (report, seq, chunk)| {
+                b.push_bind(*report).push_bind(*seq).push_bind(chunk.records).push_bind(chunk.data.as_str());
+            });
+            insert.build().execute(&mut *self.tx).await.map_err(|e| errors::query_failed(&self.location, e))?;
+        }
+        Ok(())
+    }
+
     async fn insert_tls(&mut self, office: OfficeId, report: &TlsReport, at: Timestamp) -> Result<bool, StoreError> {
         let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO tls_reports (office_id, org_name, report_id, begin_at, end_at, contact, received_at) \

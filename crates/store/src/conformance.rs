@@ -30,6 +30,7 @@ pub use audit::{audit_for_a_missing_office_is_not_found, nul_in_audit_text_is_re
 pub use dmarc::{
     a_large_report_is_stored_whole, aggregate_reports_are_stored_once_and_tallied, an_unfinished_report_leaves_nothing,
     failure_reports_expire_and_settings_persist, reverse_names_are_cached_while_fresh, tls_reports_round_trip_once,
+    whole_reports_are_stored_together_once,
 };
 pub use domains::{
     claiming_due_domains_takes_never_checked_first_then_the_stalest, concurrent_claims_never_take_the_same_domain,
@@ -112,6 +113,7 @@ macro_rules! conformance_tests {
             aggregate_reports_are_stored_once_and_tallied,
             an_unfinished_report_leaves_nothing,
             a_large_report_is_stored_whole,
+            whole_reports_are_stored_together_once,
             tls_reports_round_trip_once,
             failure_reports_expire_and_settings_persist,
             reverse_names_are_cached_while_fresh,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use async_trait::async_trait;
-use portcullis_dmarc::{FailureReport, Policy, Record, ReportHeader, ReportSpan, Tally, TlsReport, Verdict};
+use portcullis_dmarc::{FailureReport, Record, ReportHeader, ReportSpan, Tally, TlsReport, Verdict};
 use portcullis_types::{OfficeId, Timestamp};
 
 use crate::StoreError;
@@ -61,8 +61,29 @@ pub trait ReportBatch: Send {
         expires_at: Timestamp,
     ) -> Result<bool, StoreError>;
 
+    /// Store whole aggregate reports received at `at`, several at once
+    /// (a few statements for the lot, not a few per report): for each, in
+    /// order, `true` when stored and `false` when the office already had it
+    /// (or it came earlier in `reports`). The lot is all or nothing: on an
+    /// error none of them is kept, and the rest of the batch stays.
+    async fn store_aggregates(
+        &mut self,
+        office: OfficeId,
+        reports: &[WholeReport<'_>],
+        at: Timestamp,
+    ) -> Result<Vec<bool>, StoreError>;
+
     /// Keep everything stored through the batch.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// An aggregate report read whole, to store in one go.
+#[derive(Debug, Clone, Copy)]
+pub struct WholeReport<'a> {
+    /// Its header.
+    pub header: &'a ReportHeader,
+    /// All its records.
+    pub records: &'a [Record],
 }
 
 /// A domain the office has reports about.
@@ -157,52 +178,6 @@ pub trait DmarcStore: Send + Sync {
 
     /// Remember reverse-DNS answers looked up at `at`.
     async fn cache_names(&self, names: &[(IpAddr, Option<String>)], at: Timestamp) -> Result<(), StoreError>;
-}
-
-/// One record as both backends store it: the columns of `dmarc_records`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordRow {
-    /// The source address, as text (`IpAddr`'s canonical form).
-    pub source_ip: String,
-    /// Messages (saturated to `i64::MAX`).
-    pub count: i64,
-    /// The disposition, `none`/`quarantine`/`reject`.
-    pub disposition: Option<&'static str>,
-    /// DKIM aligned pass.
-    pub dkim: bool,
-    /// SPF aligned pass.
-    pub spf: bool,
-    /// From domain.
-    pub header_from: String,
-    /// The DKIM domain kept: the first passing signature, else the first.
-    pub dkim_domain: Option<String>,
-    /// Its selector.
-    pub dkim_selector: Option<String>,
-    /// The SPF domain kept: the first result.
-    pub spf_domain: Option<String>,
-}
-
-impl RecordRow {
-    /// The row for `record`, with text NUL-free.
-    pub fn of(record: &Record) -> Self {
-        let dkim = record
-            .dkim_results
-            .iter()
-            .find(|d| d.result == portcullis_dmarc::AuthResult::Pass)
-            .or_else(|| record.dkim_results.first());
-        let spf = record.spf_results.first();
-        Self {
-            source_ip: record.source_ip.to_string(),
-            count: i64::try_from(record.count).unwrap_or(i64::MAX),
-            disposition: record.disposition.map(Policy::as_str),
-            dkim: record.dkim == Verdict::Pass,
-            spf: record.spf == Verdict::Pass,
-            header_from: crate::without_nul(&record.header_from),
-            dkim_domain: dkim.map(|d| crate::without_nul(&d.domain)),
-            dkim_selector: dkim.and_then(|d| d.selector.as_deref()).map(crate::without_nul),
-            spf_domain: spf.map(|s| crate::without_nul(&s.domain)),
-        }
-    }
 }
 
 /// The UTC day (Unix seconds at midnight) a Unix time falls on.

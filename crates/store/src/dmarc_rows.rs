@@ -2,24 +2,9 @@
 //! their conversion to report types, written once so the backends cannot
 //! drift apart in how they decode.
 
-use portcullis_dmarc::{FailureReport, Policy, ReportSpan, Tally, TlsFailure, TlsPolicy, TlsReport};
+use portcullis_dmarc::{FailureReport, Policy, ReportSpan, TlsFailure, TlsPolicy, TlsReport};
 
-use crate::{StoreError, verdict};
-
-/// `day, source_ip, header_from, policy_p, disposition, dkim, spf, dkim_domain, dkim_selector, spf_domain, messages`.
-pub type TallyRow = (
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    bool,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
+use crate::StoreError;
 
 /// `id, org_name, report_id, begin_at, end_at, contact, policy_type, policy_domain, successful, failed, failures_json`.
 pub type TlsRow = (i64, String, String, i64, i64, Option<String>, String, String, i64, i64, String);
@@ -47,24 +32,6 @@ where
 /// An address column.
 pub fn ip_column(column: &str, raw: &str) -> Result<std::net::IpAddr, StoreError> {
     parsed(column, raw)
-}
-
-/// One tally row.
-pub fn tally_of(row: TallyRow) -> Result<Tally, StoreError> {
-    let (day, ip, header_from, p, disposition, dkim, spf, dkim_domain, dkim_selector, spf_domain, messages) = row;
-    Ok(Tally {
-        day,
-        source_ip: ip_column("dmarc_records.source_ip", &ip)?,
-        header_from,
-        policy: policy_column("dmarc_reports.policy_p", p)?,
-        disposition: policy_column("dmarc_records.disposition", disposition)?,
-        dkim: verdict(dkim),
-        spf: verdict(spf),
-        dkim_domain,
-        dkim_selector,
-        spf_domain,
-        messages: unsigned(messages),
-    })
 }
 
 /// One report's span.

@@ -17,6 +17,7 @@ mod accounts;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod dmarc;
+pub mod dmarc_chunks;
 pub mod dmarc_rows;
 mod domains;
 mod error;
@@ -27,7 +28,7 @@ use portcullis_types::{OfficeId, PersonId};
 
 pub use accounts::{AccountStore, Invitation, NewSession, NewUser, Opaque, Passkey, Session, SessionStage, User};
 pub use dmarc::{
-    DmarcSettings, DmarcStore, RecordRow, ReportBatch, ReportedDomain, StoredFailure, day_of, json_text, verdict,
+    DmarcSettings, DmarcStore, ReportBatch, ReportedDomain, StoredFailure, WholeReport, day_of, json_text, verdict,
 };
 pub use domains::{DomainState, DomainStore, NewDomainState, WatchedDomain};
 pub use error::StoreError;

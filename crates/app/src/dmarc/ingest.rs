@@ -2,17 +2,17 @@
 //! written to the store as it is read; the answer is one line per input in
 //! the shape `dmarc ingest --json` prints.
 
+use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::Cursor;
+use std::io::{BufReader, Cursor};
 use std::path::PathBuf;
 
 use portcullis_dmarc::scan::scan;
 use portcullis_dmarc::{Found, InputOutcome, Kind, Limits, Status};
-use portcullis_store::ReportBatch;
 use portcullis_types::OfficeId;
 use serde::Serialize;
 
-use super::sink::{SinkError, StoreSink};
+use super::sink::{Settled, SinkError, StoreSink, Writer};
 use crate::{Actor, App, AppError};
 
 /// Something to ingest.
@@ -129,6 +129,9 @@ const INPUTS_PER_COMMIT: usize = 200;
 /// Records stored under one commit, at most (a bigger report still commits whole).
 const RECORDS_PER_COMMIT: u64 = 200_000;
 
+/// Bytes read from a file at a time.
+const READ_BUFFER: usize = 64 * 1024;
+
 /// Told about each input once its fate is final (stored and committed, or not).
 pub type Progress = Box<dyn FnMut(&IngestOutcome) + Send>;
 
@@ -141,44 +144,92 @@ struct Job {
     runtime: tokio::runtime::Handle,
 }
 
+/// An input read into the open batch, its outcome not yet final: held
+/// reports are stored, and learnt to be new or not, only later.
+struct Read {
+    name: String,
+    outcome: Result<InputOutcome<SinkError>, String>,
+    domains: BTreeSet<String>,
+}
+
+impl Read {
+    /// Records the parser kept (some may yet prove duplicates).
+    fn records(&self) -> u64 {
+        let Ok(outcome) = &self.outcome else { return 0 };
+        outcome.reports.iter().fold(0, |sum, found| match found.status {
+            Status::Ingested { records } => sum.saturating_add(records),
+            _ => sum,
+        })
+    }
+
+    /// Correct a held report's status to what storing it found.
+    fn settle(&mut self, ordinal: usize, fate: Settled) {
+        let Ok(outcome) = &mut self.outcome else { return };
+        let kept = outcome
+            .reports
+            .iter_mut()
+            .filter(|f| f.kind == Some(Kind::Aggregate) && matches!(f.status, Status::Ingested { .. }))
+            .nth(ordinal);
+        match (fate, kept) {
+            (Settled::Stored(domain), _) => {
+                self.domains.insert(domain);
+            }
+            (Settled::Duplicate, Some(found)) => found.status = Status::Duplicate,
+            (Settled::Failed(reason), Some(found)) => found.status = Status::Sink(SinkError::Unsaved(reason)),
+            (_, None) => tracing::warn!("a stored report has no outcome to correct in {}", self.name),
+        }
+    }
+
+    fn finish(self) -> IngestOutcome {
+        let domains = self.domains.into_iter().collect();
+        match self.outcome {
+            Ok(outcome) => summarise(self.name, outcome, domains),
+            Err(error) => {
+                let kind = kind_from_name(&self.name).as_str();
+                IngestOutcome::failed(self.name, kind, error)
+            }
+        }
+    }
+}
+
 impl Job {
+    fn writer(&self) -> Result<Writer, portcullis_store::StoreError> {
+        let batch = self.runtime.block_on(self.store.begin_batch())?;
+        Ok(Writer::start(batch, self.office, self.now, self.settings, &self.runtime))
+    }
+
     /// Scan one input into the batch.
-    fn one(&self, batch: &mut dyn ReportBatch, input: Input) -> IngestOutcome {
+    fn one(writer: &mut Writer, position: usize, input: Input) -> Read {
         let name = input.name();
-        let mut sink = StoreSink::new(batch, self.office, self.now, self.settings, &self.runtime);
+        let mut sink = StoreSink::new(writer, position);
         let outcome = match input {
             Input::File(path) => match File::open(&path) {
-                Ok(file) => Ok(scan(file, &name, &Limits::default(), &mut sink)),
+                Ok(file) => Ok(scan(BufReader::with_capacity(READ_BUFFER, file), &name, &Limits::default(), &mut sink)),
                 Err(e) => Err(format!("cannot read it: {e}")),
             },
             Input::Bytes { bytes, .. } => Ok(scan(Cursor::new(bytes), &name, &Limits::default(), &mut sink)),
         };
-        let domains = std::mem::take(&mut sink.domains).into_iter().collect();
-        match outcome {
-            Ok(outcome) => summarise(name, outcome, domains),
-            Err(error) => {
-                let kind = kind_from_name(&name).as_str();
-                IngestOutcome::failed(name, kind, error)
-            }
-        }
+        let domains = std::mem::take(&mut sink.domains);
+        Read { name, outcome, domains }
     }
 
-    /// Commit what the group stored, then report the group.
-    fn settle(
-        &self,
-        batch: Box<dyn ReportBatch>,
-        group: &mut Vec<IngestOutcome>,
-        done: &mut Vec<IngestOutcome>,
-        progress: &mut Progress,
-    ) {
-        if let Err(e) = self.runtime.block_on(batch.commit()) {
-            for outcome in group.iter_mut().filter(|o| o.status == IngestStatus::Ingested) {
+    /// Store what is held and commit, then report the group.
+    fn settle(writer: Writer, group: &mut Vec<Read>, done: &mut Vec<IngestOutcome>, progress: &mut Progress) {
+        let (settled, committed) = writer.commit();
+        for (ticket, fate) in settled {
+            if let Some(read) = group.get_mut(ticket.input) {
+                read.settle(ticket.ordinal, fate);
+            }
+        }
+        for read in group.drain(..) {
+            let mut outcome = read.finish();
+            if let Err(e) = &committed
+                && outcome.status == IngestStatus::Ingested
+            {
                 outcome.status = IngestStatus::Error;
                 outcome.records = 0;
                 outcome.error = Some(format!("it was read but could not be saved: {e}"));
             }
-        }
-        for outcome in group.drain(..) {
             progress(&outcome);
             done.push(outcome);
         }
@@ -192,18 +243,18 @@ impl Job {
         let mut done = Vec::with_capacity(inputs.len());
         let mut group = Vec::new();
         let mut records = 0_u64;
-        let mut batch = self.runtime.block_on(self.store.begin_batch())?;
+        let mut writer = self.writer()?;
         for input in inputs {
-            let outcome = self.one(batch.as_mut(), input);
-            records = records.saturating_add(outcome.records);
-            group.push(outcome);
+            let read = Self::one(&mut writer, group.len(), input);
+            records = records.saturating_add(read.records());
+            group.push(read);
             if group.len() >= INPUTS_PER_COMMIT || records >= RECORDS_PER_COMMIT {
-                self.settle(batch, &mut group, &mut done, &mut progress);
+                Self::settle(writer, &mut group, &mut done, &mut progress);
                 records = 0;
-                batch = self.runtime.block_on(self.store.begin_batch())?;
+                writer = self.writer()?;
             }
         }
-        self.settle(batch, &mut group, &mut done, &mut progress);
+        Self::settle(writer, &mut group, &mut done, &mut progress);
         Ok(done)
     }
 }

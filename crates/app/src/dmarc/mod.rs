@@ -7,6 +7,7 @@ mod ingest;
 mod settings;
 mod sink;
 mod summary;
+mod writer;
 
 pub use fetch::{FetchError, Folders, MailboxError, ReportMailbox};
 pub use ingest::{IngestOutcome, IngestStatus, Input, Progress};

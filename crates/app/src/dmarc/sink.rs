@@ -1,14 +1,19 @@
-//! The bridge from the synchronous, streaming parsers to the async store:
-//! parsing runs on a blocking thread and each store call is driven to
-//! completion there, so a report is written as it is read and memory holds
-//! one batch of records at a time.
+//! The parsers' sink: what they find in one input goes to the [`Writer`].
+//!
+//! A store request costs thread hand-offs, which for a ten-record report
+//! cost more than reading it. So an aggregate report that fits in one batch
+//! of records is held, and held reports are stored together, many per
+//! request. Whether each was new or already stored is learnt then, and the
+//! caller corrects the outcome the parser gave (see [`Settled`]). A report
+//! that proves bigger than one batch is streamed instead: memory holds a
+//! few batches of it at most, and one lot of held reports.
 
 use std::collections::BTreeSet;
 
 use portcullis_dmarc::{FailureReport, Record, ReportHeader, ReportSink, TlsReport};
-use portcullis_store::{DmarcSettings, ReportBatch, StoreError};
-use portcullis_types::{OfficeId, Timestamp};
-use tokio::runtime::Handle;
+use portcullis_store::StoreError;
+
+pub(super) use super::writer::{Held, Settled, Ticket, Writer};
 
 /// Why the sink refused a report.
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +21,9 @@ pub enum SinkError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The database failed while storing this report with others.
+    #[error("it was read but could not be saved: {0}")]
+    Unsaved(String),
     /// The office has not chosen to keep failure reports.
     #[error(
         "this is a DMARC failure report, and your office does not keep them: they describe individual \
@@ -24,29 +32,41 @@ pub enum SinkError {
     FailureReportsOff,
 }
 
-/// Writes what the parsers find into one office's store, through the
-/// batch it is given.
-pub(super) struct StoreSink<'a> {
-    batch: &'a mut dyn ReportBatch,
-    office: OfficeId,
-    now: Timestamp,
-    settings: DmarcSettings,
-    runtime: &'a Handle,
-    /// The domain of the aggregate report open now.
-    open: Option<String>,
-    /// Domains that gained reports.
+/// The aggregate report being read.
+struct Current {
+    header: ReportHeader,
+    /// Its first batch, held until the report ends or proves bigger.
+    held: Vec<Record>,
+    /// Bigger than one batch: begun in the store and streamed.
+    streaming: bool,
+}
+
+/// Writes what the parsers find in one input through a [`Writer`].
+pub(super) struct StoreSink<'w> {
+    writer: &'w mut Writer,
+    input: usize,
+    /// Aggregate reports of this input kept so far.
+    kept: usize,
+    current: Option<Current>,
+    /// Domains that gained streamed reports (held ones are in the tickets).
     pub(super) domains: BTreeSet<String>,
 }
 
-impl<'a> StoreSink<'a> {
-    pub(super) fn new(
-        batch: &'a mut dyn ReportBatch,
-        office: OfficeId,
-        now: Timestamp,
-        settings: DmarcSettings,
-        runtime: &'a Handle,
-    ) -> Self {
-        Self { batch, office, now, settings, runtime, open: None, domains: BTreeSet::new() }
+impl<'w> StoreSink<'w> {
+    /// A sink for the input at `input` in the writer's group.
+    pub(super) fn new(writer: &'w mut Writer, input: usize) -> Self {
+        Self { writer, input, kept: 0, current: None, domains: BTreeSet::new() }
+    }
+
+    /// The report proved bigger than one batch: store what is held, then
+    /// begin it in the store. `false` when the office already has it.
+    fn start_streaming(&mut self, current: &mut Current) -> Result<bool, SinkError> {
+        self.writer.store_lot();
+        if !self.writer.begin(current.header.clone())? {
+            return Ok(false);
+        }
+        current.streaming = true;
+        Ok(self.writer.records(std::mem::take(&mut current.held)).map(|()| true)?)
     }
 }
 
@@ -54,41 +74,53 @@ impl ReportSink for StoreSink<'_> {
     type Error = SinkError;
 
     fn begin_aggregate(&mut self, header: &ReportHeader) -> Result<bool, SinkError> {
-        let new = self.runtime.block_on(self.batch.begin_aggregate(self.office, header, self.now))?;
-        self.open = new.then(|| header.policy.domain.clone());
-        Ok(new)
+        self.current = Some(Current { header: header.clone(), held: Vec::new(), streaming: false });
+        Ok(true)
     }
 
-    fn records(&mut self, batch: &[Record]) -> Result<(), SinkError> {
-        Ok(self.runtime.block_on(self.batch.add_records(batch))?)
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, SinkError> {
+        let Some(mut current) = self.current.take() else { return Ok(true) };
+        if !current.streaming && current.held.is_empty() {
+            current.held = batch;
+            self.current = Some(current);
+            return Ok(true);
+        }
+        if !current.streaming && !self.start_streaming(&mut current)? {
+            return Ok(false);
+        }
+        self.current = Some(current);
+        Ok(self.writer.records(batch).map(|()| true)?)
     }
 
     fn end_aggregate(&mut self) -> Result<(), SinkError> {
-        self.runtime.block_on(self.batch.end_aggregate())?;
-        if let Some(domain) = self.open.take() {
-            self.domains.insert(domain);
+        let Some(current) = self.current.take() else { return Ok(()) };
+        if current.streaming {
+            self.writer.end()?;
+            self.domains.insert(current.header.policy.domain);
+        } else {
+            let ticket = Ticket { input: self.input, ordinal: self.kept };
+            self.writer.hold(Held { header: current.header, records: current.held, ticket });
         }
+        self.kept += 1;
         Ok(())
     }
 
     fn abort_aggregate(&mut self) {
-        self.open = None;
-        if let Err(e) = self.runtime.block_on(self.batch.abort_aggregate()) {
-            // The batch is then unusable; its commit will fail and say so.
-            tracing::warn!("could not forget a broken report: {e}");
+        if self.current.take().is_some_and(|c| c.streaming) {
+            self.writer.abort();
         }
     }
 
     fn tls_report(&mut self, report: &TlsReport) -> Result<bool, SinkError> {
-        Ok(self.runtime.block_on(self.batch.store_tls_report(self.office, report, self.now))?)
+        Ok(self.writer.tls(report.clone())?)
     }
 
     fn failure_report(&mut self, report: &FailureReport) -> Result<bool, SinkError> {
-        if !self.settings.keep_failure_reports {
+        if !self.writer.settings.keep_failure_reports {
             return Err(SinkError::FailureReportsOff);
         }
-        let days = i64::from(self.settings.failure_retention_days);
-        let expires = self.now.plus_secs(days.saturating_mul(86_400));
-        Ok(self.runtime.block_on(self.batch.store_failure_report(self.office, report, self.now, expires))?)
+        let days = i64::from(self.writer.settings.failure_retention_days);
+        let expires = self.writer.now.plus_secs(days.saturating_mul(86_400));
+        Ok(self.writer.failure(report.clone(), expires)?)
     }
 }

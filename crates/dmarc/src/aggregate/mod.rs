@@ -118,9 +118,9 @@ impl ReportSink for Collect {
         Ok(true)
     }
 
-    fn records(&mut self, batch: &[Record]) -> Result<(), Infallible> {
-        self.records.extend_from_slice(batch);
-        Ok(())
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, Infallible> {
+        self.records.extend(batch);
+        Ok(true)
     }
 
     fn end_aggregate(&mut self) -> Result<(), Infallible> {

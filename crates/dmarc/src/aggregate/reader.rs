@@ -253,7 +253,7 @@ impl<'l, R: BufRead> Parser<'l, R> {
         }
         match node {
             Node::AuthDkim | Node::AuthSpf | Node::Reason => self.record.close_entry(node),
-            Node::Record => self.end_record(sink)?,
+            Node::Record => return self.end_record(sink),
             Node::Feedback => return self.finish(sink).map(Some),
             Node::Wrapper => {
                 let detail = "its <xs:schema> wrapper holds no <feedback>".to_owned();
@@ -291,28 +291,34 @@ impl<'l, R: BufRead> Parser<'l, R> {
         Ok(None)
     }
 
-    fn end_record<S: ReportSink>(&mut self, sink: &mut S) -> Result<(), Failure<S::Error>> {
+    fn end_record<S: ReportSink>(&mut self, sink: &mut S) -> Result<Option<Done>, Failure<S::Error>> {
         let Some(record) = self.record.finish(&self.policy_domain).map_err(Failure::Parse)? else {
-            return Ok(());
+            return Ok(None);
         };
         self.kept += 1;
         self.messages = self.messages.saturating_add(record.count);
-        if self.batch.capacity() == 0 {
-            self.batch.reserve_exact(RECORD_BATCH);
-        }
         self.batch.push(record);
         if self.batch.len() >= RECORD_BATCH {
-            self.flush(sink)?;
+            return self.flush(sink);
         }
-        Ok(())
+        Ok(None)
     }
 
-    fn flush<S: ReportSink>(&mut self, sink: &mut S) -> Result<(), Failure<S::Error>> {
+    /// Hand the batch to the sink; `Done::Duplicate` when the sink found
+    /// it already has the report (nothing more is read of it).
+    fn flush<S: ReportSink>(&mut self, sink: &mut S) -> Result<Option<Done>, Failure<S::Error>> {
         if !self.batch.is_empty() {
-            sink.records(&self.batch).map_err(Failure::Sink)?;
-            self.batch.clear();
+            // A full batch is likely followed by another; a short one
+            // (most reports) is not, and gets no more room than it used.
+            let next = if self.batch.len() >= RECORD_BATCH { RECORD_BATCH } else { 0 };
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(next));
+            let wanted = sink.records(batch).map_err(Failure::Sink)?;
+            if !wanted {
+                self.phase = Phase::Closed;
+                return Ok(Some(Done::Duplicate));
+            }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// `</feedback>`: the report is whole.
@@ -322,7 +328,9 @@ impl<'l, R: BufRead> Parser<'l, R> {
         {
             return Ok(done);
         }
-        self.flush(sink)?;
+        if let Some(done) = self.flush(sink)? {
+            return Ok(done);
+        }
         self.phase = Phase::Closed;
         sink.end_aggregate().map_err(Failure::Sink)?;
         Ok(Done::Kept { records: self.kept, messages: self.messages })

@@ -24,6 +24,8 @@ pub(super) struct Calls {
     pub(super) duplicate: bool,
     /// `records` fails on this call (0-based).
     pub(super) fail_batch: Option<usize>,
+    /// `records` answers "already have it" on this call (0-based).
+    pub(super) duplicate_batch: Option<usize>,
 }
 
 impl ReportSink for Calls {
@@ -34,13 +36,14 @@ impl ReportSink for Calls {
         Ok(!self.duplicate)
     }
 
-    fn records(&mut self, batch: &[Record]) -> Result<(), String> {
+    fn records(&mut self, batch: Vec<Record>) -> Result<bool, String> {
         if self.fail_batch == Some(self.batches.len()) {
             return Err("the database is gone".to_owned());
         }
+        let wanted = self.duplicate_batch != Some(self.batches.len());
         self.batches.push(batch.len());
-        self.records.extend_from_slice(batch);
-        Ok(())
+        self.records.extend(batch);
+        Ok(wanted)
     }
 
     fn end_aggregate(&mut self) -> Result<(), String> {
@@ -247,6 +250,23 @@ fn a_duplicate_is_not_read_further() {
     let done = parse(xml.as_bytes(), &Limits::default(), &mut calls).unwrap();
     assert_eq!(done, Done::Duplicate);
     assert_eq!((calls.headers.len(), calls.batches.len(), calls.ends, calls.aborts), (1, 0, 0, 0));
+}
+
+#[test]
+fn a_sink_that_finds_the_report_late_stops_the_parser_there() {
+    // The last record is broken: a sink that says "already have it" on the
+    // second batch never makes the parser read it, and nothing is ended.
+    let mut records: String = (0..2500).map(|i| record(&format!("10.3.{}.{}", i / 256, i % 256), "1")).collect();
+    records.push_str(&record("192.0.2.9", "-1"));
+    let mut calls = Calls { duplicate_batch: Some(1), ..Calls::default() };
+    let done = parse(report(&records).as_bytes(), &Limits::default(), &mut calls).unwrap();
+    assert_eq!(done, Done::Duplicate);
+    assert_eq!((calls.batches.as_slice(), calls.ends, calls.aborts), (&[1000, 1000][..], 0, 0));
+    // Said of the final, partial batch, it still stops the report unended.
+    let small = report(&record("192.0.2.1", "1"));
+    let mut calls = Calls { duplicate_batch: Some(0), ..Calls::default() };
+    assert_eq!(parse(small.as_bytes(), &Limits::default(), &mut calls).unwrap(), Done::Duplicate);
+    assert_eq!((calls.ends, calls.aborts), (0, 0));
 }
 
 #[test]

@@ -148,9 +148,9 @@ impl crate::ReportSink for Counting {
     fn begin_aggregate(&mut self, _: &crate::ReportHeader) -> Result<bool, String> {
         Ok(true)
     }
-    fn records(&mut self, batch: &[crate::Record]) -> Result<(), String> {
+    fn records(&mut self, batch: Vec<crate::Record>) -> Result<bool, String> {
         self.records += batch.len() as u64;
-        Ok(())
+        Ok(true)
     }
     fn end_aggregate(&mut self) -> Result<(), String> {
         Ok(())

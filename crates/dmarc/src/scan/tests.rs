@@ -22,8 +22,8 @@ impl ReportSink for Sink {
     fn begin_aggregate(&mut self, _: &ReportHeader) -> Result<bool, String> {
         Ok(true)
     }
-    fn records(&mut self, _: &[Record]) -> Result<(), String> {
-        Ok(())
+    fn records(&mut self, _: Vec<Record>) -> Result<bool, String> {
+        Ok(true)
     }
     fn end_aggregate(&mut self) -> Result<(), String> {
         Ok(())

@@ -8,7 +8,7 @@ use portcullis_dmarc::{
 };
 
 use super::{Harness, World, open};
-use crate::{DmarcSettings, ReportedDomain, StoreError};
+use crate::{DmarcSettings, ReportedDomain, StoreError, WholeReport};
 
 /// 2026-11-01T00:00:00Z.
 const NOV_1: i64 = 1_793_491_200;
@@ -187,6 +187,51 @@ pub async fn a_large_report_is_stored_whole(h: &dyn Harness) {
     assert_eq!(tallies.len(), 5000);
     assert_eq!(tallies.iter().map(|t| t.messages).sum::<u64>(), 10_000);
     assert_eq!(store.reported_domains(a.id).await.unwrap()[0].messages, 10_000);
+}
+
+/// Whole reports stored together: each is kept once (against the store and
+/// against earlier ones in the same lot) with its totals, mixes with
+/// reports streamed in the same batch, and a lot for a missing office
+/// keeps none of it while the batch goes on.
+pub async fn whole_reports_are_stored_together_once(h: &dyn Harness) {
+    let w = World::new();
+    let store = open(h).await;
+    let a = store.create_office(&w.office("Office A")).await.unwrap();
+    let old = header("google.com", "old", "example.org", NOV_1, Policy::None);
+    let mut batch = store.begin_batch().await.unwrap();
+    assert!(batch.begin_aggregate(a.id, &old, w.tick()).await.unwrap());
+    batch.add_records(&[record("192.0.2.1", 2, true, "s1")]).await.unwrap();
+    batch.end_aggregate().await.unwrap();
+    batch.commit().await.unwrap();
+
+    let new = header("yahoo.com", "new", "example.org", NOV_1 + DAY, Policy::None);
+    let other = header("google.com", "other", "example.org", NOV_1 + DAY, Policy::None);
+    let (r1, r2) = ([record("192.0.2.1", 5, true, "s1")], [record("192.0.2.7", 1, false, "s1")]);
+    let lot = [
+        WholeReport { header: &old, records: &r1 },
+        WholeReport { header: &new, records: &r1 },
+        WholeReport { header: &new, records: &r2 },
+        WholeReport { header: &other, records: &r2 },
+    ];
+    let mut batch = store.begin_batch().await.unwrap();
+    let missing = batch.store_aggregates(w.missing_office(), &lot[1..2], w.tick()).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    assert_eq!(batch.store_aggregates(a.id, &lot, w.tick()).await.unwrap(), vec![false, true, false, true]);
+    assert!(batch.store_aggregates(a.id, &[], w.tick()).await.unwrap().is_empty());
+    batch.commit().await.unwrap();
+
+    let mut got = store.dmarc_tallies(a.id, "example.org", 0).await.unwrap();
+    got.sort_by_key(|t| (t.day, t.source_ip));
+    let expected = vec![
+        tally(NOV_1, "192.0.2.1", true, "s1", 2),
+        tally(NOV_1 + DAY, "192.0.2.1", true, "s1", 5),
+        tally(NOV_1 + DAY, "192.0.2.7", false, "s1", 1),
+    ];
+    assert_eq!(got, expected);
+    let spans = store.dmarc_spans(a.id, "example.org", 0).await.unwrap();
+    let messages: Vec<(&str, u64)> = spans.iter().map(|s| (s.org_name.as_str(), s.messages)).collect();
+    assert_eq!(messages.len(), 3);
+    assert!(messages.contains(&("yahoo.com", 5)) && messages.contains(&("google.com", 1)), "{messages:?}");
 }
 
 fn tls(org: &str, id: &str, domain: &str, begin: i64) -> TlsReport {

@@ -1,0 +1,20 @@
+-- Aggregate records move from one row each to chunks of up to 1,000 rows,
+-- each a JSON array (layout in portcullis-store's dmarc_chunks module):
+-- records are written once and only read back whole, and one INSERT per
+-- chunk is what lets ingest keep pace with million-record reports.
+CREATE TABLE dmarc_record_chunks (
+    report   bigint  NOT NULL REFERENCES dmarc_reports (id) ON DELETE CASCADE,
+    seq      integer NOT NULL,
+    records  integer NOT NULL,
+    data     text    NOT NULL,
+    PRIMARY KEY (report, seq)
+);
+
+-- Records already stored become one chunk per report.
+INSERT INTO dmarc_record_chunks (report, seq, records, data)
+SELECT report, 0, COUNT(*),
+       json_agg(json_build_array(source_ip, count, disposition, dkim::int, spf::int, header_from,
+                                 dkim_domain, dkim_selector, spf_domain))::text
+FROM dmarc_records GROUP BY report;
+
+DROP TABLE dmarc_records;
