@@ -135,15 +135,15 @@ async fn small_reports_stored_together_and_big_ones_streamed_each_say_what_happe
     )
     .await;
     let seen: Vec<(IngestStatus, u64)> = first.iter().map(|o| (o.status, o.records)).collect();
-    let expected = vec![
-        (IngestStatus::Ingested, 1),
-        (IngestStatus::Ingested, 2_345),
-        (IngestStatus::Ingested, 1),
-        (IngestStatus::Duplicate, 0),
-    ];
-    assert_eq!(seen, expected);
-    assert!(first.iter().take(3).all(|o| o.domains == [DOMAIN]), "{first:?}");
-    assert!(first[3].domains.is_empty());
+    assert_eq!(seen[1..3], [(IngestStatus::Ingested, 2_345), (IngestStatus::Ingested, 1)]);
+    // Inputs are read side by side, so which copy of s-1 counts as the
+    // repeat may vary; exactly one of them is stored.
+    let mut copies = [seen[0], seen[3]];
+    copies.sort_by_key(|(_, records)| std::cmp::Reverse(*records));
+    assert_eq!(copies, [(IngestStatus::Ingested, 1), (IngestStatus::Duplicate, 0)]);
+    let gained: Vec<usize> = first.iter().map(|o| o.domains.len()).collect();
+    assert_eq!(gained.iter().sum::<usize>(), 3, "the three stored inputs each gained the domain: {first:?}");
+    assert!(first.iter().filter(|o| o.status == IngestStatus::Ingested).all(|o| o.domains == [DOMAIN]));
 
     let again = ingest(&d, office, vec![bytes("big-again.xml", big), bytes("b-again.xml", small("s-2"))]).await;
     let seen: Vec<(IngestStatus, u64)> = again.iter().map(|o| (o.status, o.records)).collect();

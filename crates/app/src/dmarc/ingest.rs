@@ -4,8 +4,10 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufReader, Cursor};
+use std::io::{BufReader, Cursor, Read as _};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use portcullis_dmarc::scan::scan;
 use portcullis_dmarc::{Found, InputOutcome, Kind, Limits, Status};
@@ -132,6 +134,32 @@ const RECORDS_PER_COMMIT: u64 = 200_000;
 /// Bytes read from a file at a time.
 const READ_BUFFER: usize = 64 * 1024;
 
+/// Files up to this size are read whole, in one go: most reports are a few
+/// kilobytes, and reading a zip archive through a file costs a seek and a
+/// read for each of its parts.
+const WHOLE_FILE: u64 = 1024 * 1024;
+
+/// A file opened for scanning.
+enum Opened {
+    /// A small file, already read.
+    Whole(Vec<u8>),
+    /// A bigger one, read as it is scanned.
+    Big(File),
+}
+
+fn open(path: &std::path::Path) -> std::io::Result<Opened> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > WHOLE_FILE {
+        return Ok(Opened::Big(file));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // A file that grew since it was measured is read only to the limit
+    // (and then refused as cut short by the parser), never unbounded.
+    file.take(WHOLE_FILE).read_to_end(&mut bytes)?;
+    Ok(Opened::Whole(bytes))
+}
+
 /// Told about each input once its fate is final (stored and committed, or not).
 pub type Progress = Box<dyn FnMut(&IngestOutcome) + Send>;
 
@@ -199,12 +227,15 @@ impl Job {
     }
 
     /// Scan one input into the batch.
-    fn one(writer: &mut Writer, position: usize, input: Input) -> Read {
+    fn one(writer: &Mutex<Writer>, position: usize, input: Input) -> Read {
         let name = input.name();
         let mut sink = StoreSink::new(writer, position);
         let outcome = match input {
-            Input::File(path) => match File::open(&path) {
-                Ok(file) => Ok(scan(BufReader::with_capacity(READ_BUFFER, file), &name, &Limits::default(), &mut sink)),
+            Input::File(path) => match open(&path) {
+                Ok(Opened::Whole(bytes)) => Ok(scan(Cursor::new(bytes), &name, &Limits::default(), &mut sink)),
+                Ok(Opened::Big(file)) => {
+                    Ok(scan(BufReader::with_capacity(READ_BUFFER, file), &name, &Limits::default(), &mut sink))
+                }
                 Err(e) => Err(format!("cannot read it: {e}")),
             },
             Input::Bytes { bytes, .. } => Ok(scan(Cursor::new(bytes), &name, &Limits::default(), &mut sink)),
@@ -241,21 +272,74 @@ impl Job {
         mut progress: Progress,
     ) -> Result<Vec<IngestOutcome>, portcullis_store::StoreError> {
         let mut done = Vec::with_capacity(inputs.len());
-        let mut group = Vec::new();
-        let mut records = 0_u64;
-        let mut writer = self.writer()?;
-        for input in inputs {
-            let read = Self::one(&mut writer, group.len(), input);
-            records = records.saturating_add(read.records());
-            group.push(read);
-            if group.len() >= INPUTS_PER_COMMIT || records >= RECORDS_PER_COMMIT {
-                Self::settle(writer, &mut group, &mut done, &mut progress);
-                records = 0;
-                writer = self.writer()?;
-            }
+        let queue = Mutex::new(inputs.into_iter().enumerate().peekable());
+        let readers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, MAX_READERS);
+        while lock_queue(&queue).peek().is_some() {
+            let writer = Mutex::new(self.writer()?);
+            let group =
+                Group { queue: &queue, first: done.len(), taken: AtomicUsize::new(0), records: AtomicU64::new(0) };
+            let mut reads = std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..readers).map(|_| scope.spawn(|| group.read(&writer))).collect();
+                let mut reads = group.read(&writer);
+                for helper in helpers {
+                    match helper.join() {
+                        Ok(more) => reads.extend(more),
+                        Err(panicked) => std::panic::resume_unwind(panicked),
+                    }
+                }
+                reads
+            });
+            reads.sort_by_key(|(index, _)| *index);
+            let mut reads: Vec<Read> = reads.into_iter().map(|(_, read)| read).collect();
+            let writer = writer.into_inner().unwrap_or_else(PoisonError::into_inner);
+            Self::settle(writer, &mut reads, &mut done, &mut progress);
         }
-        Self::settle(writer, &mut group, &mut done, &mut progress);
         Ok(done)
+    }
+}
+
+/// Threads reading inputs at once, at most.
+const MAX_READERS: usize = 4;
+
+type Queue = std::iter::Peekable<std::iter::Enumerate<std::vec::IntoIter<Input>>>;
+
+fn lock_queue(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The inputs read into one batch: taken in order from the queue by every
+/// reading thread until the batch has enough.
+struct Group<'q> {
+    queue: &'q Mutex<Queue>,
+    /// The queue position of the group's first input.
+    first: usize,
+    taken: AtomicUsize,
+    /// Records read so far (some may yet prove duplicates).
+    records: AtomicU64,
+}
+
+impl Group<'_> {
+    /// Read inputs until the group is full or the queue empty; each with
+    /// its queue position.
+    fn read(&self, writer: &Mutex<Writer>) -> Vec<(usize, Read)> {
+        let mut reads = Vec::new();
+        loop {
+            let next = {
+                let mut queue = lock_queue(self.queue);
+                let full = self.taken.load(Ordering::Relaxed) >= INPUTS_PER_COMMIT
+                    || self.records.load(Ordering::Relaxed) >= RECORDS_PER_COMMIT;
+                if full {
+                    None
+                } else {
+                    self.taken.fetch_add(1, Ordering::Relaxed);
+                    queue.next()
+                }
+            };
+            let Some((index, input)) = next else { return reads };
+            let read = Job::one(writer, index.saturating_sub(self.first), input);
+            self.records.fetch_add(read.records(), Ordering::Relaxed);
+            reads.push((index, read));
+        }
     }
 }
 

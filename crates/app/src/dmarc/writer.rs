@@ -68,9 +68,13 @@ pub(super) struct Writer {
     pub(super) settings: DmarcSettings,
     lot: Vec<Held>,
     lot_records: usize,
-    /// Held reports stored (or not) so far, in order.
-    settled: Vec<(Ticket, Settled)>,
+    /// Lots sent to be stored, and where their answers will come.
+    sent: Vec<Sent>,
 }
+
+/// A lot sent to be stored: its reports (ticket and domain) and where the
+/// answer will come (`None` when it could not be sent).
+type Sent = (Vec<(Ticket, String)>, Option<oneshot::Receiver<Result<Vec<bool>, StoreError>>>);
 
 fn gone() -> StoreError {
     StoreError::Database("the database writer stopped unexpectedly".into())
@@ -87,7 +91,7 @@ impl Writer {
     ) -> Self {
         let (requests, inbox) = mpsc::channel(IN_FLIGHT);
         runtime.spawn(serve(batch, office, now, inbox));
-        Self { requests, now, settings, lot: Vec::new(), lot_records: 0, settled: Vec::new() }
+        Self { requests, now, settings, lot: Vec::new(), lot_records: 0, sent: Vec::new() }
     }
 
     fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
@@ -136,32 +140,46 @@ impl Writer {
         }
     }
 
-    /// Store the held reports, noting what became of each.
+    /// Send the held reports to be stored. The answer is not waited for
+    /// here (readers would stall): [`Writer::commit`] collects it.
     pub(super) fn store_lot(&mut self) {
         if self.lot.is_empty() {
             return;
         }
-        let lot = std::mem::take(&mut self.lot);
+        let mut lot = std::mem::take(&mut self.lot);
         self.lot_records = 0;
+        // Readers run side by side: in input order, the first copy of a
+        // report repeated in the lot is the one stored.
+        lot.sort_by_key(|held| (held.ticket.input, held.ticket.ordinal));
         let tickets: Vec<(Ticket, String)> = lot.iter().map(|h| (h.ticket, h.header.policy.domain.clone())).collect();
-        match self.ask(|reply| Request::Whole(lot, reply)) {
-            Ok(new) => {
-                for ((ticket, domain), new) in tickets.into_iter().zip(new) {
-                    self.settled.push((ticket, if new { Settled::Stored(domain) } else { Settled::Duplicate }));
-                }
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                self.settled.extend(tickets.into_iter().map(|(t, _)| (t, Settled::Failed(reason.clone()))));
-            }
-        }
+        let (reply, answer) = oneshot::channel();
+        let answer = match self.requests.blocking_send(Request::Whole(lot, reply)) {
+            Ok(()) => Some(answer),
+            Err(_) => None,
+        };
+        self.sent.push((tickets, answer));
     }
 
-    /// Store what is held, then commit the batch.
+    /// Store what is held, learn what became of every held report, then
+    /// commit the batch.
     pub(super) fn commit(mut self) -> (Vec<(Ticket, Settled)>, Result<(), StoreError>) {
         self.store_lot();
+        let mut settled = Vec::new();
+        for (tickets, answer) in std::mem::take(&mut self.sent) {
+            match answer.map_or_else(|| Err(gone()), |a| a.blocking_recv().map_err(|_| gone()).and_then(|r| r)) {
+                Ok(new) => {
+                    for ((ticket, domain), new) in tickets.into_iter().zip(new) {
+                        settled.push((ticket, if new { Settled::Stored(domain) } else { Settled::Duplicate }));
+                    }
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    settled.extend(tickets.into_iter().map(|(t, _)| (t, Settled::Failed(reason.clone()))));
+                }
+            }
+        }
         let committed = self.ask(Request::Commit);
-        (self.settled, committed)
+        (settled, committed)
     }
 }
 
