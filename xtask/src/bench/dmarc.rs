@@ -34,7 +34,12 @@ struct Workload {
     title: String,
     spec: Spec,
     target: Target,
+    /// Times portcullis ingests it (the median is reported).
+    runs: usize,
 }
+
+/// Portcullis runs per timed workload.
+const RUNS: usize = 5;
 
 struct Options {
     small: usize,
@@ -76,6 +81,7 @@ fn workloads(o: &Options) -> Vec<Workload> {
             title: format!("{} reports × 10 records (xml, xml.gz and zip; seed 1)", o.small),
             spec: Spec::small(o.small),
             target: Target::Ratio(100.0),
+            runs: RUNS,
         });
     }
     if o.big > 0 {
@@ -84,6 +90,7 @@ fn workloads(o: &Options) -> Vec<Workload> {
             title: format!("one {}-record report (xml.gz; seed 2)", o.big),
             spec: Spec::single(o.big, 2),
             target: Target::Ratio(300.0),
+            runs: RUNS,
         });
     }
     if o.huge > 0 {
@@ -92,6 +99,7 @@ fn workloads(o: &Options) -> Vec<Workload> {
             title: format!("one {}-record report (xml.gz; seed 3), portcullis only", o.huge),
             spec: Spec::single(o.huge, 3),
             target: Target::PeakRssBelow(100_000_000),
+            runs: 1,
         });
     }
     all
@@ -128,7 +136,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let mut failed = Vec::new();
     for (w, input) in workloads.iter().zip(&inputs) {
         let own = match &ingest {
-            Ok(()) => own::ingest(&binary, work.path(), w.name, input),
+            Ok(()) => own::ingest(&binary, work.path(), w.name, input, w.runs),
             Err(e) => Err(anyhow!("not run: {e:#}")),
         };
         let theirs = match (&w.target, &peer) {
@@ -192,7 +200,8 @@ fn row(tool: &str, figures: &Result<Figures>) {
 fn notes(peer: &Result<peer::Peer>) {
     println!();
     println!("notes: portcullis = release build, `--db sqlite://FILE --json dmarc ingest REPORT_DIR` (one process,");
-    println!("       a fresh database per workload, records summed over the files it says it ingested);");
+    println!("       a fresh database per run, records summed over the files it says it ingested; the median of");
+    println!("       {RUNS} runs, 1 for huge, and the highest peak RSS of them);");
     if let Ok(p) = peer {
         println!("       parsedmarc {} = {};", p.version, peer::FLAGS);
         println!("       its records counted in its aggregate.json;");
