@@ -152,6 +152,45 @@ async fn small_reports_stored_together_and_big_ones_streamed_each_say_what_happe
     assert_eq!(summary.totals.messages, 2_345 + 3 + 3);
 }
 
+/// A mailbox file holding several reports, some already stored: its
+/// outcome counts only the new ones, whichever order they come in.
+#[tokio::test]
+async fn an_mbox_with_new_and_repeated_reports_counts_only_the_new() {
+    let d = deployment().await;
+    let office = office(&d).await;
+    let day = yesterday(&d);
+    // Report `id` with `n` records (sources 192.0.2.1…n, one message each).
+    let ips: Vec<String> = (1..=4).map(|i| format!("192.0.2.{i}")).collect();
+    let report = |id: &str, n: usize| {
+        let rows: Vec<Row<'_>> = ips.iter().take(n).map(|ip| (ip.as_str(), 1, true, true)).collect();
+        aggregate("google.com", id, day, &rows)
+    };
+    let old =
+        ingest(&d, office, vec![bytes("old.xml", report("m-old", 2)), bytes("old2.xml", report("m-old2", 3))]).await;
+    assert!(old.iter().all(|o| o.status == IngestStatus::Ingested), "{old:?}");
+    let mut mbox = Vec::new();
+    for (id, n) in [("m-new", 1), ("m-old", 2), ("m-old2", 3), ("m-new2", 4)] {
+        mbox.extend_from_slice(b"From dmarc@google.com Mon Nov 30 00:00:00 2026\n");
+        mbox.extend_from_slice(&email_with(&report(id, n)).replace_crlf());
+        mbox.push(b'\n');
+    }
+    let outcome = ingest(&d, office, vec![bytes("reports.mbox", mbox)]).await;
+    assert_eq!((outcome[0].status, outcome[0].records), (IngestStatus::Ingested, 1 + 4), "{outcome:?}");
+    let summary = d.app.dmarc_summary(office, DOMAIN, 30, false).await.unwrap();
+    assert_eq!(summary.totals.messages, 2 + 3 + 1 + 4);
+}
+
+/// Mailbox files keep lines ending in a bare line feed.
+trait ReplaceCrlf {
+    fn replace_crlf(&self) -> Vec<u8>;
+}
+
+impl ReplaceCrlf for Vec<u8> {
+    fn replace_crlf(&self) -> Vec<u8> {
+        String::from_utf8_lossy(self).replace("\r\n", "\n").into_bytes()
+    }
+}
+
 #[tokio::test]
 async fn the_shared_samples_go_in_from_files() {
     let d = deployment().await;

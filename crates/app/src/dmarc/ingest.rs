@@ -178,6 +178,9 @@ struct Read {
     name: String,
     outcome: Result<InputOutcome<SinkError>, String>,
     domains: BTreeSet<String>,
+    /// Where in the outcome each kept aggregate report is, by ordinal:
+    /// noted before the first correction, which changes what is "kept".
+    kept: Option<Vec<usize>>,
 }
 
 impl Read {
@@ -193,11 +196,12 @@ impl Read {
     /// Correct a held report's status to what storing it found.
     fn settle(&mut self, ordinal: usize, fate: Settled) {
         let Ok(outcome) = &mut self.outcome else { return };
-        let kept = outcome
-            .reports
-            .iter_mut()
-            .filter(|f| f.kind == Some(Kind::Aggregate) && matches!(f.status, Status::Ingested { .. }))
-            .nth(ordinal);
+        let kept = self.kept.get_or_insert_with(|| {
+            let is_kept =
+                |f: &Found<SinkError>| f.kind == Some(Kind::Aggregate) && matches!(f.status, Status::Ingested { .. });
+            outcome.reports.iter().enumerate().filter(|(_, f)| is_kept(f)).map(|(i, _)| i).collect()
+        });
+        let kept = kept.get(ordinal).and_then(|&i| outcome.reports.get_mut(i));
         match (fate, kept) {
             (Settled::Stored(domain), _) => {
                 self.domains.insert(domain);
@@ -241,7 +245,7 @@ impl Job {
             Input::Bytes { bytes, .. } => Ok(scan(Cursor::new(bytes), &name, &Limits::default(), &mut sink)),
         };
         let domains = std::mem::take(&mut sink.domains);
-        Read { name, outcome, domains }
+        Read { name, outcome, domains, kept: None }
     }
 
     /// Store what is held and commit, then report the group.
