@@ -26,37 +26,7 @@ impl Schema {
 }
 
 /// A policy (`p=`, `sp=`, `np=`) or a disposition applied to a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Policy {
-    /// Monitor only.
-    None,
-    /// Treat as suspicious (spam folder).
-    Quarantine,
-    /// Refuse.
-    Reject,
-}
-
-impl Policy {
-    /// Lower-case name as in the record (`none`, `quarantine`, `reject`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Quarantine => "quarantine",
-            Self::Reject => "reject",
-        }
-    }
-
-    /// Parse a name, ignoring case and surrounding space.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "none" => Some(Self::None),
-            "quarantine" => Some(Self::Quarantine),
-            "reject" => Some(Self::Reject),
-            _ => None,
-        }
-    }
-}
+pub use portcullis_types::DmarcPolicy as Policy;
 
 /// An alignment mode (`adkim=`, `aspf=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,8 @@ pub type SpanRow = (String, i64, i64, Option<String>, Option<i64>, i64);
 
 /// A stored policy name, `None` when the column is NULL.
 pub fn policy_column(column: &str, raw: Option<String>) -> Result<Option<Policy>, StoreError> {
-    raw.map(|p| Policy::from_name(&p).ok_or_else(|| StoreError::Corrupt(format!("{column} holds '{p}'")))).transpose()
+    raw.map(|p| Policy::from_value(p.trim()).ok_or_else(|| StoreError::Corrupt(format!("{column} holds '{p}'"))))
+        .transpose()
 }
 
 /// A stored count (never negative as written; a negative one reads as 0).

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod clock;
+mod dmarc_policy;
 mod email;
 mod finding;
 mod ids;
@@ -18,6 +19,7 @@ mod text;
 mod timestamp;
 
 pub use clock::{Clock, FixedClock, Random, SeqRandom};
+pub use dmarc_policy::DmarcPolicy;
 pub use email::{Email, EmailError};
 pub use finding::{Finding, Status};
 pub use ids::{IdError, OfficeId, PersonId, UserId};

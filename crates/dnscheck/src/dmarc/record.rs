@@ -4,42 +4,7 @@
 use super::tags::{self, Tags, shown};
 
 /// What the domain owner asks receivers to do with mail that fails DMARC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Policy {
-    /// Deliver as usual; only report (monitoring).
-    None,
-    /// Treat as suspicious: usually the spam folder.
-    Quarantine,
-    /// Refuse the message.
-    Reject,
-}
-
-impl Policy {
-    /// The tag value (`none`, `quarantine`, `reject`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Quarantine => "quarantine",
-            Self::Reject => "reject",
-        }
-    }
-
-    /// Whether failing mail is stopped (quarantine or reject).
-    pub const fn enforces(self) -> bool {
-        matches!(self, Self::Quarantine | Self::Reject)
-    }
-
-    /// Tag values are case-insensitive (quoted strings in RFC 5234 ABNF).
-    fn from_value(value: &str) -> Option<Self> {
-        match value.to_ascii_lowercase().as_str() {
-            "none" => Some(Self::None),
-            "quarantine" => Some(Self::Quarantine),
-            "reject" => Some(Self::Reject),
-            _ => None,
-        }
-    }
-}
+pub use portcullis_types::DmarcPolicy as Policy;
 
 /// A policy tag (`p`, `sp`, `np`) as found in the record.
 #[derive(Debug, Clone, PartialEq, Eq)]
