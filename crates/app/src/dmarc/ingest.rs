@@ -263,7 +263,7 @@ impl Job {
             {
                 outcome.status = IngestStatus::Error;
                 outcome.records = 0;
-                outcome.error = Some(format!("it was read but could not be saved: {e}"));
+                outcome.error = Some(SinkError::Unsaved(e.to_string()).to_string());
             }
             progress(&outcome);
             done.push(outcome);

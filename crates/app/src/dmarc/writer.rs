@@ -67,7 +67,6 @@ pub(super) struct Writer {
     pub(super) now: Timestamp,
     pub(super) settings: DmarcSettings,
     lot: Vec<Held>,
-    lot_records: usize,
     /// Lots sent to be stored, and where their answers will come.
     sent: Vec<Sent>,
 }
@@ -91,7 +90,7 @@ impl Writer {
     ) -> Self {
         let (requests, inbox) = mpsc::channel(IN_FLIGHT);
         runtime.spawn(serve(batch, office, now, inbox));
-        Self { requests, now, settings, lot: Vec::new(), lot_records: 0, sent: Vec::new() }
+        Self { requests, now, settings, lot: Vec::new(), sent: Vec::new() }
     }
 
     fn ask<T>(&self, request: impl FnOnce(Reply<T>) -> Request) -> Result<T, StoreError> {
@@ -133,9 +132,9 @@ impl Writer {
     /// Hold a whole report, storing the lot once it is big enough.
     pub(super) fn hold(&mut self, mut held: Held) {
         held.records.shrink_to_fit();
-        self.lot_records = self.lot_records.saturating_add(held.records.len());
         self.lot.push(held);
-        if self.lot_records >= RECORD_BATCH || self.lot.len() >= LOT_REPORTS {
+        let records: usize = self.lot.iter().map(|h| h.records.len()).sum();
+        if records >= RECORD_BATCH || self.lot.len() >= LOT_REPORTS {
             self.store_lot();
         }
     }
@@ -147,7 +146,6 @@ impl Writer {
             return;
         }
         let mut lot = std::mem::take(&mut self.lot);
-        self.lot_records = 0;
         // Readers run side by side: in input order, the first copy of a
         // report repeated in the lot is the one stored.
         lot.sort_by_key(|held| (held.ticket.input, held.ticket.ordinal));
