@@ -56,6 +56,32 @@ pub enum Command {
     /// mail as your domain and whether its policy can be tightened
     #[command(subcommand)]
     Dmarc(DmarcCommand),
+    /// Check suspicious emails: is this phishing, and why
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+/// `portcullis mail …`
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Say how dangerous each email is and why: .eml files, mbox mailboxes,
+    /// or folders of them
+    Triage {
+        /// Files or folders to check
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The office's own email domain (repeat for several): mail that
+        /// imitates it is flagged
+        #[arg(long = "office-domain", value_name = "DOMAIN")]
+        office_domains: Vec<String>,
+        /// The authserv-id of the office's own mail server, whose
+        /// Authentication-Results headers are then believed (repeat for several)
+        #[arg(long = "authserv-id", value_name = "ID")]
+        authserv_ids: Vec<String>,
+        /// A known sender (address or domain) the office trusts (repeat for several)
+        #[arg(long = "known-sender", value_name = "ADDRESS")]
+        known_senders: Vec<String>,
+    },
 }
 
 /// The sender of Portcullis's emails unless `--mail-from` says otherwise.

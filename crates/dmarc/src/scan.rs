@@ -30,7 +30,6 @@
 
 mod bounded;
 mod email;
-mod mbox;
 mod sniff;
 mod unzip;
 

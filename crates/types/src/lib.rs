@@ -14,6 +14,7 @@ mod dmarc_policy;
 mod email;
 mod finding;
 mod ids;
+pub mod mbox;
 mod role;
 mod text;
 mod timestamp;

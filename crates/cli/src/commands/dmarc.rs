@@ -3,18 +3,17 @@
 mod fetch;
 mod summary;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::Result;
 use portcullis_app::Actor;
 use portcullis_app::dmarc::{DmarcSettings, IngestOutcome, IngestStatus, Input, Progress};
 
+use super::files::collect;
 use crate::args::{Cli, DmarcCommand};
 use crate::context::open_app;
 use crate::output::{Outcome, print_json, say};
 
-/// Directories nested deeper than this are not read.
-const MAX_DEPTH: usize = 32;
 /// Batches this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 20;
 
@@ -30,40 +29,6 @@ pub async fn run(cli: &Cli, cmd: &DmarcCommand) -> Result<Outcome> {
             settings(cli, failure_reports.as_deref(), *retention_days, office.as_deref()).await
         }
     }
-}
-
-/// Every file under `paths`, directories read recursively in name order;
-/// hidden files (names starting with a dot) are skipped inside directories.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if meta.is_dir() { walk(path, 0, &mut files)? } else { files.push(path.clone()) }
-    }
-    Ok(files)
-}
-
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<()> {
-    if depth > MAX_DEPTH {
-        bail!("{} is nested more than {MAX_DEPTH} folders deep", dir.display());
-    }
-    let mut entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?
-        .collect::<std::io::Result<Vec<_>>>()
-        .with_context(|| format!("cannot read the folder {}", dir.display()))?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let kind = entry.file_type().with_context(|| format!("cannot read {}", entry.path().display()))?;
-        if kind.is_dir() {
-            walk(&entry.path(), depth + 1, files)?;
-        } else if kind.is_file() {
-            files.push(entry.path());
-        }
-    }
-    Ok(())
 }
 
 /// One line of text for an outcome.

@@ -2,6 +2,8 @@
 
 mod dmarc;
 pub(crate) mod domain;
+mod files;
+mod mail;
 mod office;
 mod operator;
 pub(crate) mod serve;
@@ -27,5 +29,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Office(cmd) => office::run(&cli, cmd).await,
         Command::Operator(cmd) => operator::run(&cli, cmd).await,
         Command::Dmarc(cmd) => dmarc::run(&cli, cmd).await,
+        Command::Mail(cmd) => mail::run(&cli, cmd),
     }
 }

@@ -10,7 +10,9 @@ use std::io::{Cursor, Read};
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use super::sniff::Format;
-use super::{Kind, ParseError, ReportSink, Scanner, Slot, mbox, unreadable};
+use portcullis_types::mbox;
+
+use super::{Kind, ParseError, ReportSink, Scanner, Slot, unreadable};
 use crate::Status;
 use crate::failure::{is_feedback_report, parse_failure};
 

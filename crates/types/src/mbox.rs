@@ -1,4 +1,5 @@
-//! Splitting an mbox mailbox into its emails, without copying them.
+//! Splitting an mbox mailbox into its emails, without copying them (used by
+//! the DMARC report scanner and by phishing triage).
 //!
 //! Each email starts with a `From ` separator line (mboxo/mboxrd: a body
 //! line that starts with `From ` is written as `>From `, so any line that
@@ -8,7 +9,7 @@
 
 /// The emails in `mailbox`, in order, each without its `From ` line; an
 /// email that is empty (two separators in a row) is skipped.
-pub(crate) fn split(mailbox: &[u8]) -> impl Iterator<Item = &[u8]> {
+pub fn split(mailbox: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut starts = separators(mailbox).peekable();
     std::iter::from_fn(move || {
         loop {

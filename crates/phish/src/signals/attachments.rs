@@ -1,0 +1,260 @@
+//! Attachments: files that run code when opened (scripts, shortcuts,
+//! disk images, programs), HTML pages that open a fake sign-in form
+//! locally, Office documents with macros, archives (which hide all of the
+//! above from mail filters, especially when encrypted), and files whose
+//! name lies about what they are. Judged by name and by content, never by
+//! the declared content type alone (the sender writes it).
+
+use crate::Reason;
+use crate::message::{Attachment, Email};
+
+/// Extensions that run code or mount as a drive when opened on Windows.
+const DANGEROUS: &[&str] = &[
+    "exe",
+    "scr",
+    "com",
+    "pif",
+    "cpl",
+    "msi",
+    "msp",
+    "bat",
+    "cmd",
+    "ps1",
+    "psm1",
+    "vbs",
+    "vbe",
+    "js",
+    "jse",
+    "wsf",
+    "wsh",
+    "hta",
+    "lnk",
+    "url",
+    "iso",
+    "img",
+    "vhd",
+    "vhdx",
+    "jar",
+    "reg",
+    "chm",
+    "one",
+    "xll",
+    "appx",
+    "msix",
+    "appinstaller",
+    "application",
+    "library-ms",
+    "search-ms",
+    "settingcontent-ms",
+    "scf",
+    "inf",
+    "dll",
+];
+/// Web pages and images that can carry script or a form.
+const HTML_LIKE: &[&str] = &["html", "htm", "shtml", "xhtml", "mht", "mhtml", "svg", "svgz"];
+/// Office formats that can carry macros (the `m` ones always may).
+const MACRO_EXTENSIONS: &[&str] = &["docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppam", "sldm"];
+/// Archives.
+const ARCHIVES: &[&str] = &["zip", "rar", "7z", "gz", "tgz", "tar", "ace", "cab", "arj", "lzh", "xz", "bz2", "z"];
+/// Extensions people trust, used as the first half of a double extension.
+const DOCUMENTS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "csv", "ppt", "pptx"];
+
+/// Add a reason for each attachment worth one.
+pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
+    let mentions_password = email.lower_text().contains("password");
+    for attachment in &email.attachments {
+        one(attachment, mentions_password, reasons);
+    }
+}
+
+fn one(attachment: &Attachment, mentions_password: bool, reasons: &mut Vec<Reason>) {
+    let name = attachment.name.clone().unwrap_or_default();
+    let shown = shown(&name);
+    let lower = name.trim().trim_end_matches(['.', ' ']).to_ascii_lowercase();
+    let (stem, ext) = lower.rsplit_once('.').map_or((lower.as_str(), ""), |(s, e)| (s, e));
+    let inner = stem.rsplit_once('.').map(|(_, e)| e);
+    let bytes = &attachment.bytes;
+    if DANGEROUS.contains(&ext) || is_executable(bytes) {
+        reasons.push(Reason::new(
+            "dangerous_attachment",
+            85,
+            format!("The attachment {shown} is a kind of file that runs a program when opened. Do not open it."),
+        ));
+    }
+    if inner.is_some_and(|i| DOCUMENTS.contains(&i)) && (DANGEROUS.contains(&ext) || HTML_LIKE.contains(&ext)) {
+        reasons.push(Reason::new(
+            "double_extension",
+            60,
+            format!("The attachment {shown} pretends to be a document, but its real type is .{ext}."),
+        ));
+    }
+    if HTML_LIKE.contains(&ext) || (ext.is_empty() && attachment.content_type == "text/html") {
+        reasons.push(Reason::new(
+            "html_attachment",
+            55,
+            format!(
+                "The attachment {shown} is a web page. Opened, it can show a fake sign-in page that sends your \
+                 password to the attacker; genuine senders rarely attach web pages."
+            ),
+        ));
+    }
+    if MACRO_EXTENSIONS.contains(&ext) || has_macros(bytes) {
+        reasons.push(Reason::new(
+            "office_macro",
+            65,
+            format!("The document {shown} contains macros (programs). Never click 'Enable content' on it."),
+        ));
+    }
+    if ARCHIVES.contains(&ext) || bytes.starts_with(b"PK\x03\x04") && !is_office(&lower, bytes) {
+        archive(&shown, bytes, mentions_password, reasons);
+    }
+    if is_pdf(bytes) && contains(bytes, b"/JavaScript") {
+        reasons.push(Reason::new(
+            "pdf_script",
+            45,
+            format!("The PDF {shown} contains JavaScript, which ordinary documents do not need."),
+        ));
+    }
+}
+
+fn archive(shown: &str, bytes: &[u8], mentions_password: bool, reasons: &mut Vec<Reason>) {
+    // Bit 0 of a zip local header's flags: the member is encrypted.
+    let encrypted = bytes.starts_with(b"PK\x03\x04") && bytes.get(6).is_some_and(|flags| flags & 1 == 1);
+    if encrypted {
+        let weight = if mentions_password { 70 } else { 50 };
+        reasons.push(Reason::new(
+            "encrypted_archive",
+            weight,
+            format!(
+                "The archive {shown} is locked with a password{}, which stops mail filters from checking \
+                 what is inside.",
+                if mentions_password { " given in the message" } else { "" }
+            ),
+        ));
+    } else {
+        reasons.push(Reason::new(
+            "archive_attachment",
+            20,
+            format!("The attachment {shown} is an archive: what is inside cannot be seen until it is opened."),
+        ));
+    }
+    if contains_dangerous_member(bytes) {
+        reasons.push(Reason::new(
+            "dangerous_attachment",
+            85,
+            format!("The archive {shown} contains a file that runs a program when opened. Do not open it."),
+        ));
+    }
+}
+
+/// A zip's member names are in plain text in its headers: look for a
+/// dangerous extension among them.
+fn contains_dangerous_member(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    let mut seen = 0;
+    while let Some(at) = find(rest, b"PK\x03\x04") {
+        seen += 1;
+        if seen > 1000 {
+            return false;
+        }
+        let header = rest.get(at..).unwrap_or_default();
+        let len = usize::from(u16::from_le_bytes([
+            header.get(26).copied().unwrap_or(0),
+            header.get(27).copied().unwrap_or(0),
+        ]));
+        let name = header.get(30..30 + len).unwrap_or_default();
+        let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+        if name.rsplit_once('.').is_some_and(|(_, ext)| DANGEROUS.contains(&ext) || HTML_LIKE.contains(&ext)) {
+            return true;
+        }
+        rest = header.get(4..).unwrap_or_default();
+    }
+    false
+}
+
+fn is_office(lower_name: &str, bytes: &[u8]) -> bool {
+    let ooxml = ["docx", "xlsx", "pptx", "docm", "xlsm", "pptm", "odt", "ods", "odp", "dotx", "xltx", "potx"];
+    lower_name.rsplit_once('.').is_some_and(|(_, e)| ooxml.contains(&e)) || contains(bytes, b"[Content_Types].xml")
+}
+
+/// Windows programs (`MZ`), ELF, or a Windows shortcut's header.
+fn is_executable(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"MZ") && bytes.len() > 64
+        || bytes.starts_with(b"\x7fELF")
+        || bytes.starts_with(&[0x4c, 0, 0, 0, 0x01, 0x14, 0x02, 0])
+}
+
+/// An OOXML document with a `vbaProject.bin` part, or an OLE document with
+/// a VBA storage.
+fn has_macros(bytes: &[u8]) -> bool {
+    let ole = bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    (zip && contains(bytes, b"vbaProject.bin"))
+        || (ole && (contains(bytes, b"_VBA_PROJECT") || contains(&utf16_free(bytes), b"_VBA_PROJECT")))
+}
+
+/// OLE directory names are UTF-16: drop the zero bytes to search them as ASCII.
+fn utf16_free(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().copied().filter(|&b| b != 0).take(4 * 1024 * 1024).collect()
+}
+
+fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.get(..1024).is_some_and(|head| contains(head, b"%PDF-")) || bytes.starts_with(b"%PDF-")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    find(haystack, needle).is_some()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The name as shown in an explanation.
+fn shown(name: &str) -> String {
+    let clean: String = name.chars().filter(|c| !c.is_control()).take(80).collect();
+    if clean.is_empty() { "(no name)".to_owned() } else { format!("\"{clean}\"") }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn codes(name: &str, bytes: &[u8], body: &str) -> Vec<&'static str> {
+        let email = Email {
+            text: body.into(),
+            attachments: vec![Attachment {
+                name: Some(name.into()),
+                content_type: "application/octet-stream".into(),
+                bytes: bytes.to_vec(),
+                sha256: String::new(),
+            }],
+            ..Email::default()
+        };
+        let mut reasons = Vec::new();
+        check(&email, &mut reasons);
+        reasons.iter().map(|r| r.code).collect()
+    }
+
+    #[test]
+    fn programs_web_pages_and_disguises_are_named() {
+        assert_eq!(codes("invoice.pdf.exe", b"x", ""), vec!["dangerous_attachment", "double_extension"]);
+        assert_eq!(codes("Remittance.htm", b"<html>", ""), vec!["html_attachment"]);
+        assert_eq!(codes("report.pdf", &[b"MZ".as_slice(), &[0; 100]].concat(), ""), vec!["dangerous_attachment"]);
+        assert_eq!(codes("notes.docm", b"PK\x03\x04", ""), vec!["office_macro"]);
+    }
+
+    #[test]
+    fn an_encrypted_zip_with_its_password_in_the_body_is_worse() {
+        let mut zip = b"PK\x03\x04\x14\x00\x01\x00".to_vec();
+        zip.extend([0; 22]);
+        assert_eq!(codes("scan.zip", &zip, "The password is 1234"), vec!["encrypted_archive"]);
+    }
+
+    #[test]
+    fn ordinary_documents_pass() {
+        assert!(codes("minutes.pdf", b"%PDF-1.7 plain", "").is_empty());
+        assert!(codes("photo.jpg", b"\xff\xd8\xff", "").is_empty());
+    }
+}

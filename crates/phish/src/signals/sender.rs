@@ -1,0 +1,316 @@
+//! The sender: who the message claims to be from, and whether the address
+//! backs that up. Phishers borrow a trusted name for the display name
+//! ("HMRC", "Microsoft 365", the MP's own name) and send from an address
+//! of their own, a look-alike domain or a free webmail account; they set
+//! Reply-To so that answers reach them.
+
+use crate::brands;
+use crate::lookalike::{self, Protected};
+use crate::message::{Email, Mailbox};
+use crate::signals::auth::AuthView;
+use crate::{Office, Reason};
+
+/// Free webmail: anyone can have an address here under any name.
+const FREEMAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "live.com",
+    "live.co.uk",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "ymail.com",
+    "aol.com",
+    "aol.co.uk",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.co.uk",
+    "gmx.net",
+    "mail.com",
+    "zoho.com",
+    "zohomail.eu",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+    "talktalk.net",
+    "ntlworld.com",
+    "tiscali.co.uk",
+    "hushmail.com",
+    "tutanota.com",
+    "inbox.ru",
+    "qq.com",
+    "163.com",
+    "outlook.fr",
+    "hotmail.fr",
+];
+
+/// Words in a display name that claim an organisation rather than a person.
+const ORGANISATION_WORDS: &[&str] = &[
+    "support",
+    "security",
+    "helpdesk",
+    "help desk",
+    "service desk",
+    "admin",
+    "administrator",
+    "billing",
+    "accounts",
+    "payroll",
+    "it department",
+    "it team",
+    "it services",
+    "customer service",
+    "team",
+    "department",
+    "webmail",
+    "mailbox",
+    "postmaster",
+    "no-reply",
+    "noreply",
+    "verification",
+    "notification",
+];
+
+/// Add reasons about the sender. `auth` says whether the From domain was
+/// authenticated by the office's own server.
+pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protected, reasons: &mut Vec<Reason>) {
+    let Some(from) = email.from.as_ref().filter(|m| m.address.contains('@')) else {
+        reasons.push(Reason::new(
+            "no_sender",
+            45,
+            "It has no proper sender address, which genuine mail systems always write.",
+        ));
+        return;
+    };
+    let domain = from.domain();
+    if !valid_domain(domain) {
+        reasons.push(Reason::new(
+            "malformed_sender",
+            45,
+            format!(
+                "Its sender address ({}) is not a valid address: genuine mail systems do not send such mail.",
+                shown(&from.address)
+            ),
+        ));
+    } else if odd_domain(domain) {
+        reasons.push(Reason::new(
+            "odd_sender_domain",
+            20,
+            format!(
+                "Its sender's domain ({domain}) looks machine-made, like the throwaway names used for mass mailings."
+            ),
+        ));
+    }
+    if email.from_count > 1 {
+        reasons.push(Reason::new(
+            "several_senders",
+            30,
+            "It claims to come from several senders at once, which genuine mail does not.",
+        ));
+    }
+    if crate::signals::links::is_free_hosting(domain) {
+        reasons.push(Reason::new(
+            "free_hosting_sender",
+            50,
+            format!(
+                "It was sent from {domain}, a free hosting service anyone can use, not an organisation's own domain."
+            ),
+        ));
+    }
+    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
+    let freemail = is_freemail(domain);
+    if office.knows(&from.address) && auth.from_is_genuine() {
+        reasons.push(Reason::new(
+            "known_sender",
+            -40,
+            format!(
+                "{} is one of the office's known contacts, and the mail server confirmed it is really them.",
+                from.address
+            ),
+        ));
+    }
+    if let Some(found) = protected.imitates(domain) {
+        reasons.push(Reason::new(
+            "lookalike_sender",
+            75,
+            format!("It comes from {domain}, a name made to look like {} — but it is not.", found.protected),
+        ));
+    }
+    if let Some(name) = &from.name {
+        display_name(name, from, &site, freemail, office, reasons);
+    }
+    if let Some(brand) = brands::named_in(&email.subject).find(|b| !owns(b, domain)) {
+        reasons.push(Reason::new(
+            "brand_in_subject",
+            15,
+            format!("The subject mentions {}, but the sender ({domain}) is not {}.", brand.name, brand.name),
+        ));
+    }
+    reply_to(email, from, &site, freemail, reasons);
+}
+
+fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: &Office, reasons: &mut Vec<Reason>) {
+    let domain = from.domain();
+    if let Some(brand) = brands::named_in(name).find(|b| !owns(b, domain)) {
+        let weight = if freemail { 65 } else { 55 };
+        reasons.push(Reason::new(
+            "brand_impersonation",
+            weight,
+            format!(
+                "It says it is from {} ({}), but it was sent from {}, {}.",
+                brand.name,
+                brand.what,
+                from.address,
+                if freemail { "a free webmail address anyone can open" } else { "an address that is not theirs" }
+            ),
+        ));
+    }
+    let lower = name.to_lowercase();
+    if let Some(named) = domain_in(&lower)
+        && lookalike::registrable(&named).is_some_and(|named| named != site)
+    {
+        reasons.push(Reason::new(
+            "display_name_domain",
+            35,
+            format!("Its name shows the website {named}, but it came from {}.", from.address),
+        ));
+    }
+    if let Some(shown) = address_in(&lower)
+        && lookalike::registrable(shown.rsplit_once('@').map_or("", |(_, d)| d)).as_deref() != Some(site)
+    {
+        reasons.push(Reason::new(
+            "display_name_address",
+            45,
+            format!("Its name shows the address {shown}, but it really came from {}.", from.address),
+        ));
+    }
+    if freemail && ORGANISATION_WORDS.iter().any(|w| contains_word(&lower, w)) {
+        reasons.push(Reason::new(
+            "freemail_organisation",
+            35,
+            format!("It calls itself \"{}\" but was sent from a free webmail address ({}).", shown(name), from.address),
+        ));
+    }
+    let own_domain = office.protected_domains().any(|d| site == d);
+    if !own_domain && office.people.iter().any(|p| !p.is_empty() && lower.trim() == p.as_str()) {
+        reasons.push(Reason::new(
+            "office_person_impersonation",
+            50,
+            format!(
+                "It uses the name of someone in the office ({}) but comes from {}, not the office's address.",
+                shown(name),
+                from.address
+            ),
+        ));
+    }
+}
+
+fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: &mut Vec<Reason>) {
+    for reply in &email.reply_to {
+        let reply_site = lookalike::registrable(reply.domain()).unwrap_or_else(|| reply.domain().to_owned());
+        if reply_site.is_empty() || reply_site == site {
+            continue;
+        }
+        let reply_free = FREEMAIL.contains(&reply_site.as_str());
+        let weight = if reply_free && !freemail { 40 } else { 20 };
+        reasons.push(Reason::new(
+            "reply_to_mismatch",
+            weight,
+            format!(
+                "Replies would go to {}, not to the sender {}{}.",
+                reply.address,
+                from.address,
+                if reply_free { " — a free webmail address" } else { "" }
+            ),
+        ));
+        return;
+    }
+}
+
+/// Whether `domain` is one of `brand`'s own. Government and parliamentary
+/// domains can only be registered by public bodies, so any of them counts
+/// as genuine for a public body's name (HMRC writes from several gov.uk names).
+pub(crate) fn owns(brand: &brands::Brand, domain: &str) -> bool {
+    let under = |d: &str, parent: &str| d == parent || d.strip_suffix(parent).is_some_and(|r| r.ends_with('.'));
+    brand.domains.iter().any(|d| under(domain, d))
+        || PUBLIC_SECTOR.iter().any(|p| under(domain, p))
+            && brand.domains.iter().any(|d| PUBLIC_SECTOR.iter().any(|p| under(d, p)))
+}
+
+/// Suffixes only public bodies can register under.
+const PUBLIC_SECTOR: &[&str] =
+    &["gov.uk", "parliament.uk", "nhs.uk", "nhs.net", "police.uk", "mod.uk", "gov.scot", "gov.wales"];
+
+/// Whether `domain` is a well-formed domain name with a real-looking top level.
+pub(crate) fn valid_domain(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let tld = labels.last().copied().unwrap_or_default();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+        && (tld.len() >= 2 && tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+}
+
+/// A domain label that looks machine-made: long runs of digits mixed into
+/// letters (`base3-33708`, `135261rcta`), as throwaway sending domains have.
+fn odd_domain(domain: &str) -> bool {
+    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
+    let name = site.split('.').next().unwrap_or_default();
+    let digits = name.chars().filter(char::is_ascii_digit).count();
+    let letters = name.chars().filter(|c| c.is_alphabetic()).count();
+    digits >= 4 && letters >= 3
+}
+
+/// Whether `domain` is a free webmail provider's.
+pub(crate) fn is_freemail(domain: &str) -> bool {
+    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
+    FREEMAIL.contains(&site.as_str())
+}
+
+/// A website name written inside a display name ("CarShield.com").
+fn domain_in(name: &str) -> Option<String> {
+    name.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | '[' | ']' | ','))
+        .filter(|w| !w.contains('@'))
+        .map(|w| w.trim_matches(['.', ':', ';']))
+        .find(|w| w.contains('.') && valid_domain(w) && lookalike::registrable(w).is_some())
+        .map(str::to_owned)
+}
+
+/// An email address written inside a display name.
+fn address_in(name: &str) -> Option<String> {
+    name.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | '[' | ']'))
+        .find(|w| w.contains('@') && w.rsplit_once('@').is_some_and(|(_, d)| d.contains('.')))
+        .map(str::to_owned)
+}
+
+fn contains_word(haystack: &str, word: &str) -> bool {
+    haystack.match_indices(word).any(|(at, _)| {
+        let before = haystack.get(..at).and_then(|s| s.chars().next_back());
+        let after = haystack.get(at + word.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+fn shown(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(80).collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+mod tests;
