@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)] // printing figures is the point
 
 mod bench;
+mod eval;
 
 use std::process::ExitCode;
 
@@ -19,7 +20,9 @@ fn usage() -> ExitCode {
          \x20              checkdmarc; prints domains/s for each and the ratio (needs root and knotd)\n\
          bench dmarc    `dmarc ingest` against parsedmarc (offline) on generated reports: N reports × 10 records\n\
          \x20              (default 1000), one N-record report (default 100000), and one N-record report for\n\
-         \x20              portcullis alone (default 1000000; 0 leaves a workload out); records/s, peak RSS, ratio"
+         \x20              portcullis alone (default 1000000; 0 leaves a workload out); records/s, peak RSS, ratio\n\
+         eval phish     triage a labelled set (DIR with phishing/ and ham/; default: the shared dev split plus the\n\
+                        shared modern office mail); recall, false-positive rates, confusion matrix, messages/s"
     );
     ExitCode::from(2)
 }
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         ["bench", "web", rest @ ..] => bench::web::run(rest),
         ["bench", "domain", rest @ ..] => bench::domain::run(rest),
         ["bench", "dmarc", rest @ ..] => bench::dmarc::run(rest),
+        ["eval", "phish", rest @ ..] => eval::phish(rest),
         _ => return usage(),
     };
     match result {

@@ -237,7 +237,13 @@ pub static BRANDS: &[Brand] = &[
         &[],
         &["adobe", "adobe sign", "adobe acrobat"],
     ),
-    b("Dropbox", "the file sharing service Dropbox", &["dropbox.com"], &["dropboxusercontent.com"], &["dropbox"]),
+    b(
+        "Dropbox",
+        "the file sharing service Dropbox",
+        &["dropbox.com", "hellosign.com", "dropboxmail.com"],
+        &["dropboxusercontent.com"],
+        &["dropbox"],
+    ),
     // we.tl short links point at anyone's transfers.
     b(
         "WeTransfer",

@@ -11,6 +11,9 @@ use crate::{Limits, TriageError};
 /// Forwarded emails (`message/rfc822`) looked into, at most.
 const MAX_FORWARD_DEPTH: u8 = 3;
 
+/// Header fields every email has at least one of.
+const KNOWN_HEADERS: &[&str] = &["From", "To", "Subject", "Date", "Received", "Message-ID", "Return-Path", "Sender"];
+
 /// A name and address from a header, address lowercased.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mailbox {
@@ -91,8 +94,8 @@ impl Email {
             return Err(TriageError::TooLarge { size: raw.len(), limit: limits.max_message_bytes });
         }
         let message = MessageParser::new().parse(raw).ok_or(TriageError::NotAnEmail("it has no header fields"))?;
-        if message.headers().is_empty() {
-            return Err(TriageError::NotAnEmail("it has no header fields"));
+        if !message.headers().iter().any(|h| KNOWN_HEADERS.iter().any(|k| h.name().eq_ignore_ascii_case(k))) {
+            return Err(TriageError::NotAnEmail("it has none of an email's header fields (From, To, Subject, Date…)"));
         }
         let mut email = Self {
             from: message.from().and_then(first_mailbox),

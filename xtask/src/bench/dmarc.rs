@@ -9,7 +9,7 @@ mod measure;
 mod own;
 mod peer;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 
@@ -105,12 +105,6 @@ fn workloads(o: &Options) -> Vec<Workload> {
     all
 }
 
-/// Where the shared tools live: `PORTCULLIS_SHARED`, else `shared/` beside
-/// the repository, as the tests find it.
-fn shared_dir(root: &Path) -> PathBuf {
-    std::env::var_os("PORTCULLIS_SHARED").map_or_else(|| root.join("../shared"), PathBuf::from)
-}
-
 /// Run the benchmark and print a table per workload.
 pub fn run(args: &[&str]) -> Result<()> {
     let o = parse(args)?;
@@ -119,7 +113,7 @@ pub fn run(args: &[&str]) -> Result<()> {
     let bench_dir = target.join("bench-dmarc");
     measure::ensure_gnu_time()?;
     let binary = server::release_binary(&root)?;
-    let generator = shared_dir(&root).join("tools/gen-dmarc-reports.py");
+    let generator = super::shared_dir(&root).join("tools/gen-dmarc-reports.py");
     let workloads = workloads(&o);
     let inputs: Vec<Input> = workloads
         .iter()

@@ -4,7 +4,9 @@ pub mod attachments;
 pub mod auth;
 pub mod content;
 pub mod links;
+mod phrases;
 pub mod sender;
+pub mod style;
 
 use crate::lookalike::Protected;
 use crate::message::Email;
@@ -17,4 +19,5 @@ pub(crate) fn check_all(email: &Email, office: &Office, protected: &Protected, r
     links::check(email, protected, reasons);
     attachments::check(email, reasons);
     content::check(email, reasons);
+    style::check(email, reasons);
 }

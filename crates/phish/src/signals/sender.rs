@@ -112,6 +112,15 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
             ),
         ));
     }
+    if let Some(tld) = cheap_tld(domain) {
+        reasons.push(Reason::new(
+            "cheap_domain",
+            20,
+            format!(
+                "Its sender's domain ends in .{tld}, a cheap ending scams use far more than genuine organisations."
+            ),
+        ));
+    }
     if email.from_count > 1 {
         reasons.push(Reason::new(
             "several_senders",
@@ -202,6 +211,21 @@ fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: 
             format!("It calls itself \"{}\" but was sent from a free webmail address ({}).", shown(name), from.address),
         ));
     }
+    let brand_owned = brands::named_in(name).any(|b| owns(b, domain));
+    if !brand_owned && !on_platform(domain) && name_unrelated(name, &from.address) {
+        // People's names at unrelated addresses are common (nicknames,
+        // initials); a borrowed organisation name is the worry.
+        let weight = if person_like(name) { 10 } else { 25 };
+        reasons.push(Reason::new(
+            "name_unrelated",
+            weight,
+            format!(
+                "It calls itself \"{}\", but its address ({}) has nothing to do with that name.",
+                shown(name),
+                from.address
+            ),
+        ));
+    }
     let own_domain = office.protected_domains().any(|d| site == d);
     if !own_domain && office.people.iter().any(|p| !p.is_empty() && lower.trim() == p.as_str()) {
         reasons.push(Reason::new(
@@ -223,7 +247,9 @@ fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: 
             continue;
         }
         let reply_free = FREEMAIL.contains(&reply_site.as_str());
-        let weight = if reply_free && !freemail { 40 } else { 20 };
+        // Website contact forms send as the site with the writer's webmail as
+        // Reply-To, so even this is only a hint.
+        let weight = if reply_free && !freemail { 25 } else { 10 };
         reasons.push(Reason::new(
             "reply_to_mismatch",
             weight,
@@ -267,14 +293,242 @@ pub(crate) fn valid_domain(domain: &str) -> bool {
         && (tld.len() >= 2 && tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
 }
 
-/// A domain label that looks machine-made: long runs of digits mixed into
-/// letters (`base3-33708`, `135261rcta`), as throwaway sending domains have.
+/// A domain that looks machine-made: a label mixing runs of digits into
+/// letters (`base3-33708`, `135261rcta`) or a long run of consonants no
+/// language has (`asdhbsvjld`), as throwaway sending domains do.
 fn odd_domain(domain: &str) -> bool {
-    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
-    let name = site.split('.').next().unwrap_or_default();
-    let digits = name.chars().filter(char::is_ascii_digit).count();
-    let letters = name.chars().filter(|c| c.is_alphabetic()).count();
-    digits >= 4 && letters >= 3
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.iter().take(labels.len().saturating_sub(1)).any(|label| {
+        let digits = label.chars().filter(char::is_ascii_digit).count();
+        let letters = label.chars().filter(char::is_ascii_alphabetic).count();
+        (digits >= 4 && letters >= 3) || (label.len() >= 8 && consonant_run(label) >= 6)
+    })
+}
+
+fn consonant_run(label: &str) -> usize {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in label.chars() {
+        if c.is_ascii_alphabetic() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    longest
+}
+
+/// Top-level domains that cost next to nothing and that public abuse
+/// statistics (Spamhaus, Interisle) consistently show used far more for
+/// scams than for genuine organisations.
+const CHEAP_TLDS: &[&str] = &[
+    "xyz",
+    "top",
+    "shop",
+    "live",
+    "click",
+    "icu",
+    "cyou",
+    "buzz",
+    "rest",
+    "sbs",
+    "cfd",
+    "bond",
+    "monster",
+    "quest",
+    "lol",
+    "mom",
+    "tk",
+    "ml",
+    "cf",
+    "ga",
+    "gq",
+    "work",
+    "fit",
+    "surf",
+    "beauty",
+    "hair",
+    "skin",
+    "makeup",
+    "autos",
+    "boats",
+    "homes",
+    "yachts",
+    "pics",
+    "bar",
+    "cam",
+    "casa",
+    "loan",
+    "win",
+    "bid",
+    "date",
+    "review",
+    "stream",
+    "download",
+    "racing",
+    "party",
+    "trade",
+    "men",
+    "accountant",
+    "science",
+    "faith",
+    "cricket",
+    "zip",
+    "mov",
+];
+
+fn cheap_tld(domain: &str) -> Option<&str> {
+    let tld = domain.rsplit('.').next().unwrap_or_default();
+    CHEAP_TLDS.contains(&tld).then_some(tld)
+}
+
+/// Words in a sender name that say nothing about who it is.
+const FILLER: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "from",
+    "team",
+    "support",
+    "service",
+    "services",
+    "info",
+    "news",
+    "newsletter",
+    "mail",
+    "email",
+    "customer",
+    "customers",
+    "official",
+    "online",
+    "group",
+    "ltd",
+    "limited",
+    "inc",
+    "plc",
+    "via",
+    "department",
+    "notification",
+    "notifications",
+    "alert",
+    "alerts",
+    "update",
+    "updates",
+    "account",
+    "accounts",
+    "noreply",
+    "reply",
+];
+
+/// The sender's name shares nothing with its address: neither a word of
+/// the name appears in the address, nor a word of the address in the name.
+/// People's addresses carry their names (`mary.jones1957@`), organisations'
+/// domains carry theirs; a name borrowed for the occasion does not.
+fn name_unrelated(name: &str, address: &str) -> bool {
+    let name = fold(name);
+    let words: Vec<&str> =
+        name.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 3 && !FILLER.contains(w)).collect();
+    if words.is_empty() || !words.iter().any(|w| w.chars().any(char::is_alphabetic)) {
+        return false;
+    }
+    let address = fold(address);
+    let compact_address: String = address.chars().filter(|c| c.is_alphanumeric()).collect();
+    let compact_name: String = name.chars().filter(|c| c.is_alphanumeric()).collect();
+    let address_words = address.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 4 && !FILLER.contains(w));
+    let shares = words.iter().any(|w| compact_address.contains(w))
+        || address_words.into_iter().any(|w| compact_name.contains(w))
+        || initials_and_surname(&words, &compact_address);
+    !shares
+}
+
+/// Services that send mail on their customers' behalf, under the
+/// customer's name: an invoice from "Castlegate Print" comes from xero.com.
+const PLATFORMS: &[&str] = &[
+    "stripe.com",
+    "intuit.com",
+    "xero.com",
+    "sharepointonline.com",
+    "docusign.net",
+    "docusign.com",
+    "eventbrite.com",
+    "paypal.com",
+    "squareup.com",
+    "sumup.com",
+    "gocardless.com",
+    "zoho.com",
+    "zoho.eu",
+    "freshdesk.com",
+    "zendesk.com",
+    "salesforce.com",
+    "hubspot.com",
+    "hubspotemail.net",
+    "mailchimpapp.net",
+    "mcsv.net",
+    "sendgrid.net",
+    "amazonses.com",
+    "mailgun.org",
+    "sparkpostmail.com",
+    "google.com",
+    "microsoft.com",
+    "calendly.com",
+    "zoom.us",
+    "typeform.com",
+    "surveymonkey.com",
+    "jotform.com",
+    "wufoo.com",
+    "formstack.com",
+    "sage.com",
+    "quickbooks.com",
+    "freeagent.com",
+    "invoice2go.com",
+    "wave.com",
+    "dropbox.com",
+    "box.com",
+    "wetransfer.com",
+    "notion.so",
+    "slack.com",
+    "trello.com",
+    "asana.com",
+    "github.com",
+    "gitlab.com",
+    "atlassian.net",
+    "linkedin.com",
+];
+
+fn on_platform(domain: &str) -> bool {
+    PLATFORMS.iter().any(|p| domain == *p || domain.strip_suffix(p).is_some_and(|r| r.ends_with('.')))
+}
+
+/// Two to four words, each a capitalised word or an initial, none of them
+/// a word organisations use: how people's names look.
+fn person_like(name: &str) -> bool {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    (2..=4).contains(&words.len())
+        && words.iter().all(|w| {
+            let w = w.trim_end_matches(['.', ',']);
+            let mut chars = w.chars();
+            chars.next().is_some_and(char::is_uppercase)
+                && chars.all(|c| c.is_lowercase() || c == '-' || c == '\'')
+                && !FILLER.contains(&w.to_lowercase().as_str())
+        })
+}
+
+/// "John Smith" and `jsmith@` or `smithj@`.
+fn initials_and_surname(words: &[&str], address: &str) -> bool {
+    match (words.first(), words.last()) {
+        (Some(first), Some(last)) if words.len() >= 2 => {
+            let initial = first.chars().next().map(String::from).unwrap_or_default();
+            address.contains(&format!("{initial}{last}")) || address.contains(&format!("{last}{initial}"))
+        }
+        _ => false,
+    }
+}
+
+/// Lowercase, accents dropped (so "José" meets `jose@`).
+fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    text.nfkd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect::<String>().to_lowercase()
 }
 
 /// Whether `domain` is a free webmail provider's.

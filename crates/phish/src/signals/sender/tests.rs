@@ -26,7 +26,10 @@ fn plain(name: Option<&str>, address: &str) -> Vec<(&'static str, i8)> {
 
 #[test]
 fn a_brand_name_on_someone_elses_address_is_impersonation() {
-    assert_eq!(plain(Some("HMRC Online"), "refunds@tax-help.example"), vec![("brand_impersonation", 55)]);
+    assert_eq!(
+        plain(Some("HMRC Online"), "refunds@tax-help.example"),
+        vec![("brand_impersonation", 55), ("name_unrelated", 25)]
+    );
     assert_eq!(plain(Some("PayPal Service"), "paypal.service@gmail.com"), vec![("brand_impersonation", 65)]);
     assert!(plain(Some("HMRC"), "noreply@tax.service.gov.uk").is_empty());
 }
@@ -45,7 +48,10 @@ fn look_alike_and_broken_sender_domains_are_named() {
 #[test]
 fn names_that_show_another_address_or_site_are_named() {
     assert_eq!(plain(Some("support@bank.example"), "x@other.example"), vec![("display_name_address", 45)]);
-    assert_eq!(plain(Some("CarShield.com"), "join@news.universr.org"), vec![("display_name_domain", 35)]);
+    assert_eq!(
+        plain(Some("CarShield.com"), "join@news.universr.org"),
+        vec![("display_name_domain", 35), ("name_unrelated", 25)]
+    );
     assert_eq!(plain(Some("IT Helpdesk"), "helpdesk.team@outlook.com"), vec![("freemail_organisation", 35)]);
 }
 
@@ -53,7 +59,7 @@ fn names_that_show_another_address_or_site_are_named() {
 fn replies_diverted_to_webmail_are_named() {
     let found =
         codes(None, "ceo@company.example", Some("ceo.private@gmail.com"), &Office::default(), AuthView::default());
-    assert_eq!(found, vec![("reply_to_mismatch", 40)]);
+    assert_eq!(found, vec![("reply_to_mismatch", 25)]);
 }
 
 #[test]
@@ -81,4 +87,14 @@ fn no_sender_at_all_is_a_reason() {
     let mut reasons = Vec::new();
     check(&email, &Office::default(), &AuthView::default(), &Protected::new(["example.org"]), &mut reasons);
     assert_eq!(reasons[0].code, "no_sender");
+}
+
+#[test]
+fn a_name_that_has_nothing_to_do_with_the_address_is_a_hint() {
+    assert_eq!(plain(Some("Ledger"), "rodrigo@tradestars.example"), vec![("name_unrelated", 25)]);
+    assert_eq!(plain(Some("Robert Elz"), "kre@munnari.example"), vec![("name_unrelated", 10)]);
+    assert!(plain(Some("Mary Jones"), "mary.jones1957@gmail.com").is_empty());
+    assert!(plain(Some("John Smith"), "jsmith@company.example").is_empty());
+    assert!(plain(Some("Civic Renewal Weekly"), "news@civicrenewal.example").is_empty());
+    assert!(plain(Some("Castlegate Print & Design"), "messaging-service@post.xero.com").is_empty());
 }
