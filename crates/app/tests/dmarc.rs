@@ -64,10 +64,7 @@ async fn ingest(d: &common::Deployment, office: OfficeId, inputs: Vec<Input>) ->
 }
 
 fn shared(path: &str) -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join(path)
+    portcullis_testkit::shared_dir().join(path)
 }
 
 /// Yesterday, midnight UTC.

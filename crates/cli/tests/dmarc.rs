@@ -12,9 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 fn shared() -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    portcullis_testkit::shared_dir()
 }
 
 fn portcullis(dir: &Path, args: &[&str]) -> Output {

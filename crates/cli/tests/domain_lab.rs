@@ -18,9 +18,7 @@ fn lab() -> Option<(String, PathBuf)> {
         eprintln!("SKIPPED: PORTCULLIS_DNS_LAB is not set (start ../shared/dns-lab/start.sh)");
         return None;
     };
-    let shared = std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let shared = portcullis_testkit::shared_dir();
     Some((resolver, shared.join("dns-lab/expected.json")))
 }
 

@@ -8,9 +8,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn shared() -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    portcullis_testkit::shared_dir()
 }
 
 fn triage(dir: &Path, args: &[&str]) -> Output {

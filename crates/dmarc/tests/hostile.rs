@@ -28,9 +28,7 @@ const BOMB_TIME_LIMIT: Duration = Duration::from_secs(1);
 const ANY_FILE_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 fn shared() -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    portcullis_testkit::shared_dir()
 }
 
 /// The hostile set's directory; its manifest is `<dir>.manifest.json`.

@@ -21,9 +21,7 @@ use sha2::{Digest, Sha256};
 const RECORDS_SHOWN: usize = 20;
 
 fn shared() -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    portcullis_testkit::shared_dir()
 }
 
 fn samples_dir() -> PathBuf {

@@ -98,9 +98,7 @@ async fn missing_broken_and_silent_names_are_told_apart() {
 
 /// The lab's name server that never answers (`FAKE_BLACKHOLE` in its `lab.env`).
 fn black_hole() -> SocketAddr {
-    let shared = std::env::var("PORTCULLIS_SHARED")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let shared = portcullis_testkit::shared_dir();
     let env = std::fs::read_to_string(shared.join("dns-lab/lab.env")).expect("the DNS lab's lab.env");
     let ip = env.lines().find_map(|l| l.strip_prefix("FAKE_BLACKHOLE=")).expect("FAKE_BLACKHOLE in lab.env");
     SocketAddr::new(ip.trim().trim_matches('"').parse().expect("an IP address"), 53)

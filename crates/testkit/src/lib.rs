@@ -12,3 +12,12 @@ pub mod postgres;
 pub mod smtp;
 
 pub use portcullis_types::{FixedClock, SeqRandom};
+
+/// The shared data, generators and labs beside the repository:
+/// `PORTCULLIS_SHARED`, else `../shared` from the workspace root.
+pub fn shared_dir() -> std::path::PathBuf {
+    std::env::var_os("PORTCULLIS_SHARED").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+        std::path::PathBuf::from,
+    )
+}

@@ -99,10 +99,7 @@ pub(super) fn parse_error(xml: &[u8], limits: &Limits) -> ParseError {
 }
 
 fn samples() -> PathBuf {
-    std::env::var("PORTCULLIS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("data/dmarc-samples")
+    portcullis_testkit::shared_dir().join("data/dmarc-samples")
 }
 
 fn sample(path: &str) -> Result<(ReportHeader, Vec<Record>), ParseError> {
