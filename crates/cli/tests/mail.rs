@@ -107,7 +107,7 @@ fn folders_mboxes_and_unreadable_files_each_get_a_line() {
     assert_eq!(paths, vec!["mail/a.eml", "mail/b.mbox#1", "mail/b.mbox#2", "mail/c.msg", "mail/d.eml"]);
     assert_eq!(lines[1]["verdict"], "clean");
     assert_eq!(lines[2]["verdict"], "phishing");
-    assert!(lines[3]["error"].as_str().unwrap().contains("Outlook .msg"), "{}", lines[3]);
+    assert!(lines[3]["error"].as_str().unwrap().contains("Outlook .msg file that is damaged"), "{}", lines[3]);
     assert!(lines[4]["error"].as_str().unwrap().contains("not an email"), "{}", lines[4]);
 }
 
@@ -127,4 +127,35 @@ fn every_modern_office_email_gets_a_verdict() {
     for line in lines.iter().filter(|l| l.get("verdict").is_some()) {
         check_contract(line);
     }
+}
+
+/// An Outlook `.msg` as Outlook writes one: the internet headers and the
+/// HTML body as property streams in a Compound File.
+fn outlook_msg(headers: &str, html: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let utf16: Vec<u8> = headers.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/__properties_version1.0").unwrap().write_all(&[0; 32]).unwrap();
+    file.create_stream("/__substg1.0_007D001F").unwrap().write_all(&utf16).unwrap();
+    file.create_stream("/__substg1.0_10130102").unwrap().write_all(html.as_bytes()).unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn an_outlook_msg_file_is_triaged_like_the_email_it_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = outlook_msg(
+        "From: \"Microsoft 365\" <admin@m365-mailbox-verify.example>\r\nSubject: Your mailbox is full\r\n\r\n",
+        "<p>Your mailbox is full. Validate your mailbox within 24 hours:</p>\
+         <form action=\"https://collect.example/p\"><input type=password name=p></form>",
+    );
+    std::fs::write(dir.path().join("full.msg"), msg).unwrap();
+    let out = triage(dir.path(), &["full.msg"]);
+    let lines = lines(&out);
+    check_contract(&lines[0]);
+    assert_eq!(lines[0]["verdict"], "phishing", "{}", lines[0]);
+    let codes: Vec<&str> =
+        lines[0]["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"password_form") && codes.contains(&"brand_impersonation"), "{codes:?}");
 }

@@ -21,6 +21,7 @@ mod html;
 mod limits;
 pub mod lookalike;
 pub mod message;
+pub mod msg;
 mod office;
 mod reason;
 pub mod signals;
@@ -69,8 +70,16 @@ impl Triager {
     }
 
     /// Triage one email (its raw RFC 5322 bytes).
+    /// An Outlook `.msg` file is read too (see [`msg`]).
     pub fn triage(&self, raw: &[u8]) -> Result<Triage, TriageError> {
-        let email = message::Email::parse(raw, &self.limits)?;
+        let email = if msg::is_msg(raw) {
+            if raw.len() > self.limits.max_message_bytes {
+                return Err(TriageError::TooLarge { size: raw.len(), limit: self.limits.max_message_bytes });
+            }
+            message::Email::parse(&msg::to_email(raw, &self.limits)?, &self.limits)?
+        } else {
+            message::Email::parse(raw, &self.limits)?
+        };
         let mut reasons = Vec::new();
         signals::check_all(&email, &self.office, &self.protected, &mut reasons);
         let mut triage = Triage::from_reasons(email.summary(), reasons);

@@ -67,6 +67,15 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_compound_files_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..8192)) {
+        let mut bytes = portcullis_phish::msg::CFB_MAGIC.to_vec();
+        bytes.extend(tail);
+        if let Ok(triage) = triager().triage(&bytes) {
+            prop_assert!(triage.score <= 100);
+        }
+    }
+
+    #[test]
     fn arbitrary_headers_and_html_never_panic(
         from in "[ -~]{0,80}",
         subject in "\\PC{0,80}",

@@ -1,10 +1,9 @@
 //! `portcullis mail triage`: is this email phishing, and why.
 //!
 //! Files are read by a few threads at once and reported in the order
-//! given. An mbox mailbox is split into its emails (named `FILE#N`).
-//! Outlook `.msg` files are recognised and refused with advice (they are
-//! not read yet). Each message gets a verdict or a one-line error; one bad
-//! file never stops the rest.
+//! given. An mbox mailbox is split into its emails (named `FILE#N`);
+//! Outlook `.msg` files are read by the engine. Each message gets a verdict
+//! or a one-line error; one bad file never stops the rest.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -113,12 +112,6 @@ fn triage_file(triager: &Triager, path: &Path) -> Vec<Line> {
         Ok(bytes) => bytes,
         Err(e) => return vec![Line::of(name, Err(e))],
     };
-    if bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
-        let why = "it is an Outlook .msg file, which cannot be read yet: save the email as .eml (or forward \
-                   it as an attachment to a mailbox and save that) and check the .eml instead"
-            .to_owned();
-        return vec![Line::of(name, Err(why))];
-    }
     if bytes.starts_with(b"From ") {
         // A single email saved with its mbox separator keeps its plain name.
         let several = portcullis_types::mbox::split(&bytes).nth(1).is_some();
