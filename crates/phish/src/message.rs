@@ -59,6 +59,8 @@ pub struct Summary {
 pub struct Email {
     /// From (the first mailbox with an address, else the first).
     pub from: Option<Mailbox>,
+    /// The From address's local part as written (case kept).
+    pub from_local: String,
     /// Mailboxes in From (more than one is unusual).
     pub from_count: usize,
     /// Reply-To addresses.
@@ -100,6 +102,11 @@ impl Email {
         let mut email = Self {
             from: message.from().and_then(first_mailbox),
             from_count: message.from().map_or(0, |a| a.iter().count()),
+            from_local: message
+                .from()
+                .and_then(|a| a.iter().find_map(|m| m.address().filter(|x| x.contains('@'))))
+                .and_then(|a| a.rsplit_once('@').map(|(local, _)| local.trim().to_owned()))
+                .unwrap_or_default(),
             reply_to: message.reply_to().map(mailboxes).unwrap_or_default(),
             return_path: message.return_address().map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase()),
             subject: message.subject().unwrap_or_default().to_owned(),

@@ -121,6 +121,17 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
             ),
         ));
     }
+    if random_local_part(&email.from_local) {
+        reasons.push(Reason::new(
+            "random_sender_name",
+            30,
+            format!(
+                "Its sender address starts with a jumble of letters ({}), as addresses made by mass-mailing \
+                 software do; people and organisations use names.",
+                shown(&email.from_local)
+            ),
+        ));
+    }
     if email.from_count > 1 {
         reasons.push(Reason::new(
             "several_senders",
@@ -317,6 +328,29 @@ fn consonant_run(label: &str) -> usize {
         }
     }
     longest
+}
+
+/// A local part of mixed-case letters with no separators, changing case
+/// inside the word several times (`OyatvzjOY`, `rBEqxqW`): made by a
+/// machine, never chosen by a person or an organisation.
+fn random_local_part(local: &str) -> bool {
+    let word = local.rsplit(['_', '-', '.']).next().unwrap_or_default();
+    if word.len() < 6 || !word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let bytes = word.as_bytes();
+    let changes = bytes
+        .windows(2)
+        .filter(|w| {
+            matches!(w, [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic()
+                && a.is_ascii_uppercase() != b.is_ascii_uppercase())
+        })
+        .count();
+    let lower = bytes.iter().filter(|b| b.is_ascii_lowercase()).count();
+    // Capitals side by side inside a word of lowercase ("zjOY", "rBEq").
+    let capitals_inside = bytes.windows(2).skip(1).any(|w| w.iter().all(u8::is_ascii_uppercase));
+    // "JohnMcDonald" changes case five times; machines more.
+    changes >= 6 || (capitals_inside && lower >= 3)
 }
 
 /// Top-level domains that cost next to nothing and that public abuse

@@ -98,3 +98,28 @@ fn a_name_that_has_nothing_to_do_with_the_address_is_a_hint() {
     assert!(plain(Some("Civic Renewal Weekly"), "news@civicrenewal.example").is_empty());
     assert!(plain(Some("Castlegate Print & Design"), "messaging-service@post.xero.com").is_empty());
 }
+
+#[test]
+fn machine_made_local_parts_are_named_but_names_are_not() {
+    let with_local = |local: &str| {
+        let email = Email {
+            from: Some(Mailbox { name: None, address: format!("{}@deck.example", local.to_ascii_lowercase()) }),
+            from_local: local.to_owned(),
+            from_count: 1,
+            ..Email::default()
+        };
+        let mut reasons = Vec::new();
+        check(
+            &email,
+            &Office::default(),
+            &AuthView::default(),
+            &crate::protected_for(&Office::default()),
+            &mut reasons,
+        );
+        reasons.iter().map(|r| r.code).collect::<Vec<_>>()
+    };
+    assert_eq!(with_local("OyatvzjOY"), vec!["random_sender_name"]);
+    assert_eq!(with_local("renew_uQUT7lFs9yY"), vec!["random_sender_name"]);
+    assert!(with_local("JohnMcDonald").is_empty());
+    assert!(with_local("mary.jones1957").is_empty());
+}
