@@ -84,7 +84,7 @@ fn parse(args: &[&str], root: &Path, shared: &Path) -> Result<(PathBuf, Vec<Path
 
 /// The shared dev split, unpacked once under the target directory (it is
 /// never copied into the repository).
-fn unpack_dev_split(root: &Path, shared: &Path) -> Result<PathBuf> {
+pub(crate) fn unpack_dev_split(root: &Path, shared: &Path) -> Result<PathBuf> {
     let dir = server::target_dir(root)?.join("eval-phish");
     if dir.join("phishing").is_dir() && dir.join("ham").is_dir() {
         return Ok(dir);
@@ -98,7 +98,7 @@ fn unpack_dev_split(root: &Path, shared: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn list(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn list(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -21,6 +21,7 @@ fn usage() -> ExitCode {
          bench dmarc    `dmarc ingest` against parsedmarc (offline) on generated reports: N reports × 10 records\n\
          \x20              (default 1000), one N-record report (default 100000), and one N-record report for\n\
          \x20              portcullis alone (default 1000000; 0 leaves a workload out); records/s, peak RSS, ratio\n\
+         bench phish    `mail triage` against a private rspamd (network checks off) on the dev split: msgs/s, recall, FPR\n\
          eval phish     triage a labelled set (DIR with phishing/ and ham/; default: the shared dev split plus the\n\
                         shared modern office mail); recall, false-positive rates, confusion matrix, messages/s"
     );
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         ["bench", "domain", rest @ ..] => bench::domain::run(rest),
         ["bench", "dmarc", rest @ ..] => bench::dmarc::run(rest),
         ["eval", "phish", rest @ ..] => eval::phish(rest),
+        ["bench", "phish", rest @ ..] => bench::phish::run(rest),
         _ => return usage(),
     };
     match result {

@@ -2,6 +2,7 @@
 
 pub mod dmarc;
 pub mod domain;
+pub mod phish;
 pub mod python;
 pub mod server;
 pub mod web;
