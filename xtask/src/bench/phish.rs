@@ -88,11 +88,21 @@ impl Tally {
     }
 }
 
-/// Kills the rspamd it holds when dropped.
+/// Stops the rspamd it holds when dropped: SIGTERM first, so the main
+/// process stops its workers (SIGKILL would leave them running), then
+/// SIGKILL after five seconds.
 struct Rspamd(Child);
 
 impl Drop for Rspamd {
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
