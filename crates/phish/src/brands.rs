@@ -11,7 +11,8 @@
 
 use std::sync::LazyLock;
 
-use crate::lookalike::skeleton;
+use crate::lookalike::{is_within, skeleton};
+use crate::words;
 
 /// An organisation phishers pretend to be.
 #[derive(Debug, Clone, Copy)]
@@ -406,8 +407,8 @@ pub fn named_in(text: &str) -> impl Iterator<Item = &'static Brand> + '_ {
     let plain = squash_spaces(&text.to_lowercase());
     let folded = squash_spaces(&skeleton(text));
     BRANDS.iter().zip(FOLDED_NAMES.iter()).filter_map(move |(brand, folded_names)| {
-        let named = brand.names.iter().any(|name| contains_word(&plain, name))
-            || folded_names.iter().any(|name| contains_word(&folded, name));
+        let named = brand.names.iter().any(|name| words::contains(&plain, name))
+            || folded_names.iter().any(|name| words::contains(&folded, name));
         named.then_some(brand)
     })
 }
@@ -428,26 +429,9 @@ pub fn owner_of(domain: &str) -> Option<&'static Brand> {
         .map(|(brand, _)| brand)
 }
 
-/// Whether `host` is `domain` itself or one of its subdomains.
-fn is_within(host: &str, domain: &str) -> bool {
-    host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-}
-
 /// Collapses every run of whitespace into one space, so phrases match across line breaks.
 fn squash_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Whether `phrase` occurs in `text` with no letter or digit touching either end.
-fn contains_word(text: &str, phrase: &str) -> bool {
-    if phrase.is_empty() {
-        return false;
-    }
-    text.match_indices(phrase).any(|(start, found)| {
-        let before = text.get(..start).and_then(|head| head.chars().next_back());
-        let after = text.get(start + found.len()..).and_then(|tail| tail.chars().next());
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
 }
 
 #[cfg(test)]

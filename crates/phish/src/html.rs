@@ -34,7 +34,6 @@ struct State {
     page: Page,
     /// Inside a link (its index) — its text is collected.
     link: Option<usize>,
-    capped: bool,
 }
 
 /// Read `source` (already cut to the HTML limit).
@@ -55,8 +54,6 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Page {
                         if st.page.links.len() < max_links {
                             st.page.links.push(Link { href, text: String::new() });
                             st.link = Some(st.page.links.len() - 1);
-                        } else {
-                            st.capped = true;
                         }
                         Ok(())
                     }),
@@ -66,11 +63,9 @@ pub(crate) fn read(source: &str, limits: &Limits) -> Page {
                             && let Some(link) = st.page.links.get_mut(i)
                             && link.text.len() < 1024
                         {
-                            link.text.push_str(&decode(t.as_str()));
-                        }
-                        if t.last_in_text_node() {
                             // The link's text may go on after inner tags; it is
                             // closed by the next link, which is close enough.
+                            link.text.push_str(&decode(t.as_str()));
                         }
                         Ok(())
                     }),

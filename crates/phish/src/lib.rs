@@ -25,6 +25,7 @@ pub mod msg;
 mod office;
 mod reason;
 pub mod signals;
+mod words;
 
 pub use limits::Limits;
 pub use office::Office;

@@ -174,6 +174,22 @@ fn parse(host: &str) -> Option<Parsed> {
     Some(Parsed { reg_start, suffix_start, suffix_type: suffix.typ(), host: unicode })
 }
 
+/// The registrable domain of `host`, or the host itself when it has none
+/// (an IP literal, a single label): the "site" two hosts are compared by.
+pub fn site(host: &str) -> String {
+    registrable(host).unwrap_or_else(|| host.to_owned())
+}
+
+/// Whether `host` is `domain` itself or one of its subdomains.
+pub fn is_within(host: &str, domain: &str) -> bool {
+    host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+}
+
+/// Whether `host` is within any of `domains`.
+pub fn is_within_any(host: &str, domains: &[&str]) -> bool {
+    domains.iter().any(|domain| is_within(host, domain))
+}
+
 /// The registrable domain (eTLD+1) of a host, lowercased, Unicode (punycode decoded); `None` for IP
 /// literals, single labels or hosts that are only a public suffix.
 pub fn registrable(host: &str) -> Option<String> {

@@ -167,11 +167,17 @@ impl Email {
     fn add_html(&mut self, source: &str, limits: &Limits) {
         self.has_html = true;
         let source = cut(source, limits.max_html_bytes);
-        let page = html::read(source, limits);
+        let text = self.add_page(html::read(source, limits), limits);
+        push_text(&mut self.text, &text, limits.max_text_bytes);
+    }
+
+    /// Keep a read page's links, forms and password boxes; its text is
+    /// returned for the caller to keep or not.
+    fn add_page(&mut self, page: html::Page, limits: &Limits) -> String {
         self.links.extend(page.links.into_iter().take(limits.max_links.saturating_sub(self.links.len())));
         self.forms.extend(page.forms);
         self.password_fields += page.password_fields;
-        push_text(&mut self.text, &page.text, limits.max_text_bytes);
+        page.text
     }
 
     fn add_attachment(&mut self, part: &MessagePart<'_>, limits: &Limits) {
@@ -180,11 +186,9 @@ impl Email {
             format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()).to_ascii_lowercase()
         });
         if is_html_type(&content_type) || bytes_look_like_html(bytes) {
-            let page =
-                html::read(&String::from_utf8_lossy(bytes.get(..limits.max_html_bytes).unwrap_or(bytes)), limits);
-            self.links.extend(page.links.into_iter().take(limits.max_links.saturating_sub(self.links.len())));
-            self.forms.extend(page.forms);
-            self.password_fields += page.password_fields;
+            let source = String::from_utf8_lossy(bytes.get(..limits.max_html_bytes).unwrap_or(bytes));
+            // An attached page's text is not the message's.
+            self.add_page(html::read(&source, limits), limits);
         }
         let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
         let name = part.attachment_name().map(str::to_owned);

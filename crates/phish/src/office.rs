@@ -22,7 +22,7 @@ impl Office {
         let domain = address.rsplit_once('@').map_or(address, |(_, d)| d);
         self.known_senders.iter().any(|k| {
             let k = k.trim_start_matches('@');
-            k == address || k == domain || domain.strip_suffix(k).is_some_and(|rest| rest.ends_with('.'))
+            k == address || crate::lookalike::is_within(domain, k)
         })
     }
 

@@ -113,9 +113,11 @@ fn triage_file(triager: &Triager, path: &Path) -> Vec<Line> {
         Err(e) => return vec![Line::of(name, Err(e))],
     };
     if bytes.starts_with(b"From ") {
+        let messages: Vec<&[u8]> = portcullis_types::mbox::split(&bytes).collect();
         // A single email saved with its mbox separator keeps its plain name.
-        let several = portcullis_types::mbox::split(&bytes).nth(1).is_some();
-        return portcullis_types::mbox::split(&bytes)
+        let several = messages.len() > 1;
+        return messages
+            .into_iter()
             .enumerate()
             .map(|(n, message)| {
                 let path = if several { format!("{name}#{}", n + 1) } else { name.clone() };

@@ -61,6 +61,9 @@ const DOCUMENTS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg",
 
 /// Add a reason for each attachment worth one.
 pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
+    if email.attachments.is_empty() {
+        return;
+    }
     let mentions_password = email.lower_text().contains("password");
     for attachment in &email.attachments {
         one(attachment, mentions_password, reasons);

@@ -14,8 +14,8 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::phrases::FAMILIES;
-use crate::Reason;
 use crate::message::Email;
+use crate::{Reason, words};
 
 /// The automaton and, by pattern number, each phrase's family and text.
 type Matcher = (AhoCorasick, Vec<(usize, &'static str)>);
@@ -39,7 +39,7 @@ pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
         let Some(&(family, phrase)) = phrases.get(hit.pattern().as_usize()) else { continue };
         if let Some(slot) = found.get_mut(family)
             && slot.is_none()
-            && whole_words(&text, hit.start(), hit.end())
+            && words::is_whole(&text, hit.start(), hit.end())
         {
             *slot = Some(phrase);
         }
@@ -49,13 +49,6 @@ pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
             reasons.push(Reason::new(family.code, family.weight, format!("{} (\"{phrase}\")", family.explanation)));
         }
     }
-}
-
-/// The match at `start..end` is whole words ("dating" is not in "updating").
-fn whole_words(text: &str, start: usize, end: usize) -> bool {
-    let before = text.get(..start).and_then(|s| s.chars().next_back());
-    let after = text.get(end..).and_then(|s| s.chars().next());
-    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
 /// Curly quotes and odd spaces made plain, so phrases match.

@@ -7,12 +7,14 @@
 //! Proofpoint URL Defense are unwrapped first, as the office's own mail
 //! system may have rewritten every link.
 
+use std::collections::HashSet;
+
 use url::{Host, Url};
 
 use crate::Reason;
 use crate::brands;
 use crate::html::Link;
-use crate::lookalike::{self, Protected};
+use crate::lookalike::{self, Protected, is_within_any};
 use crate::message::Email;
 
 /// Link shorteners: the real destination is hidden until clicked.
@@ -112,13 +114,16 @@ const TRACKERS: &[&str] = &[
 /// Add reasons for the message's links and forms.
 pub fn check(email: &Email, protected: &Protected, reasons: &mut Vec<Reason>) {
     let own = email.from.as_ref().and_then(|m| lookalike::registrable(m.domain()));
+    // What depends on the host alone is worked out once per host: a
+    // newsletter's fifty links to one site cost one look-alike check.
+    let mut seen = HashSet::new();
     for link in &email.links {
-        one(link, own.as_deref(), protected, reasons);
+        one(link, own.as_deref(), protected, &mut seen, reasons);
     }
     forms(email, reasons);
 }
 
-fn one(link: &Link, own: Option<&str>, protected: &Protected, reasons: &mut Vec<Reason>) {
+fn one(link: &Link, own: Option<&str>, protected: &Protected, seen: &mut HashSet<String>, reasons: &mut Vec<Reason>) {
     let href = link.href.trim();
     let lower = href.to_ascii_lowercase();
     if lower.starts_with("javascript:") || lower.starts_with("data:") || lower.starts_with("vbscript:") {
@@ -134,53 +139,63 @@ fn one(link: &Link, own: Option<&str>, protected: &Protected, reasons: &mut Vec<
     let url = unwrap_rewritten(url);
     let Some(host) = url.host() else { return };
     let host_text = host.to_string().to_ascii_lowercase();
+    let first = seen.insert(host_text.clone());
     if matches!(host, Host::Ipv4(_) | Host::Ipv6(_)) {
-        reasons.push(Reason::new(
-            "ip_link",
-            45,
-            format!("A link goes to a bare internet address ({host_text}) rather than a named website."),
-        ));
+        if first {
+            reasons.push(Reason::new(
+                "ip_link",
+                45,
+                format!("A link goes to a bare internet address ({host_text}) rather than a named website."),
+            ));
+        }
         return;
     }
-    let site = lookalike::registrable(&host_text).unwrap_or_else(|| host_text.clone());
-    if let Some(found) = protected.imitates(&host_text) {
+    let site = lookalike::site(&host_text);
+    if first {
+        host_reasons(&host_text, &site, own, protected, reasons);
+    }
+    mismatch(link, &host_text, &site, reasons);
+}
+
+/// What the host alone says: a look-alike, punycode, a shortener, free hosting.
+fn host_reasons(host_text: &str, site: &str, own: Option<&str>, protected: &Protected, reasons: &mut Vec<Reason>) {
+    if let Some(found) = protected.imitates(host_text) {
         reasons.push(Reason::new(
             "lookalike_link",
             65,
             format!("A link goes to {host_text}, made to look like {} — which it is not.", found.protected),
         ));
-    } else if lookalike::mixed_script_or_punycode(&host_text) {
+    } else if lookalike::mixed_script_or_punycode(host_text) {
         reasons.push(Reason::new(
             "punycode_link",
             40,
             format!("A link goes to {host_text}, written in a way that can disguise look-alike letters."),
         ));
     }
-    if is_listed(&host_text, SHORTENERS) {
+    if is_within_any(host_text, SHORTENERS) {
         reasons.push(Reason::new(
             "shortener_link",
             20,
             format!("A link is shortened ({host_text}), which hides where it really goes."),
         ));
     }
-    if is_listed(&host_text, FREE_HOSTING) && own != Some(site.as_str()) {
+    if is_within_any(host_text, FREE_HOSTING) && own != Some(site) {
         reasons.push(Reason::new(
             "free_hosting_link",
             30,
             format!("A link goes to {host_text}, a free hosting service where anyone can put up a fake sign-in page."),
         ));
     }
-    mismatch(link, &host_text, &site, reasons);
 }
 
 /// The words of the link name a different site from where it goes.
 fn mismatch(link: &Link, host: &str, site: &str, reasons: &mut Vec<Reason>) {
     let Some(shown) = shown_host(&link.text) else { return };
-    let shown_site = lookalike::registrable(&shown).unwrap_or_else(|| shown.clone());
+    let shown_site = lookalike::site(&shown);
     if shown_site == site || shown.ends_with(site) || host.ends_with(&shown_site) {
         return;
     }
-    let tracked = is_listed(host, TRACKERS);
+    let tracked = is_within_any(host, TRACKERS);
     let brand = brands::owner_of(&shown).filter(|b| !crate::signals::sender::owns(b, host));
     let (weight, why) = match (brand, tracked) {
         (Some(brand), _) => (55, format!(", which is not {}", brand.name)),
@@ -270,12 +285,7 @@ fn percent_decoded(s: &str) -> String {
 
 /// Whether `host` is on a free hosting service.
 pub(crate) fn is_free_hosting(host: &str) -> bool {
-    is_listed(host, FREE_HOSTING)
-}
-
-/// `host` is one of `list` or a subdomain of one.
-fn is_listed(host: &str, list: &[&str]) -> bool {
-    list.iter().any(|d| host == *d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.')))
+    is_within_any(host, FREE_HOSTING)
 }
 
 #[cfg(test)]

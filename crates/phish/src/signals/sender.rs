@@ -5,10 +5,10 @@
 //! Reply-To so that answers reach them.
 
 use crate::brands;
-use crate::lookalike::{self, Protected};
+use crate::lookalike::{self, Protected, is_within_any};
 use crate::message::{Email, Mailbox};
 use crate::signals::auth::AuthView;
-use crate::{Office, Reason};
+use crate::{Office, Reason, words};
 
 /// Free webmail: anyone can have an address here under any name.
 const FREEMAIL: &[&str] = &[
@@ -148,7 +148,7 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
             ),
         ));
     }
-    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
+    let site = lookalike::site(domain);
     let freemail = is_freemail(domain);
     if office.knows(&from.address) && auth.from_is_genuine() {
         reasons.push(Reason::new(
@@ -182,7 +182,8 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
 
 fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: &Office, reasons: &mut Vec<Reason>) {
     let domain = from.domain();
-    if let Some(brand) = brands::named_in(name).find(|b| !owns(b, domain)) {
+    let named: Vec<&brands::Brand> = brands::named_in(name).collect();
+    if let Some(brand) = named.iter().find(|b| !owns(b, domain)) {
         let weight = if freemail { 65 } else { 55 };
         reasons.push(Reason::new(
             "brand_impersonation",
@@ -215,14 +216,14 @@ fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: 
             format!("Its name shows the address {shown}, but it really came from {}.", from.address),
         ));
     }
-    if freemail && ORGANISATION_WORDS.iter().any(|w| contains_word(&lower, w)) {
+    if freemail && ORGANISATION_WORDS.iter().any(|w| words::contains(&lower, w)) {
         reasons.push(Reason::new(
             "freemail_organisation",
             35,
             format!("It calls itself \"{}\" but was sent from a free webmail address ({}).", shown(name), from.address),
         ));
     }
-    let brand_owned = brands::named_in(name).any(|b| owns(b, domain));
+    let brand_owned = named.iter().any(|b| owns(b, domain));
     if !brand_owned && !on_platform(domain) && name_unrelated(name, &from.address) {
         // People's names at unrelated addresses are common (nicknames,
         // initials); a borrowed organisation name is the worry.
@@ -252,12 +253,12 @@ fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: 
 }
 
 fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: &mut Vec<Reason>) {
-    for reply in &email.reply_to {
-        let reply_site = lookalike::registrable(reply.domain()).unwrap_or_else(|| reply.domain().to_owned());
-        if reply_site.is_empty() || reply_site == site {
-            continue;
-        }
-        let reply_free = FREEMAIL.contains(&reply_site.as_str());
+    let diverted = email.reply_to.iter().find(|reply| {
+        let reply_site = lookalike::site(reply.domain());
+        !reply_site.is_empty() && reply_site != site
+    });
+    if let Some(reply) = diverted {
+        let reply_free = is_freemail(reply.domain());
         // Website contact forms send as the site with the writer's webmail as
         // Reply-To, so even this is only a hint.
         let weight = if reply_free && !freemail { 25 } else { 10 };
@@ -271,7 +272,6 @@ fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: 
                 if reply_free { " — a free webmail address" } else { "" }
             ),
         ));
-        return;
     }
 }
 
@@ -279,10 +279,8 @@ fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: 
 /// domains can only be registered by public bodies, so any of them counts
 /// as genuine for a public body's name (HMRC writes from several gov.uk names).
 pub(crate) fn owns(brand: &brands::Brand, domain: &str) -> bool {
-    let under = |d: &str, parent: &str| d == parent || d.strip_suffix(parent).is_some_and(|r| r.ends_with('.'));
-    brand.domains.iter().any(|d| under(domain, d))
-        || PUBLIC_SECTOR.iter().any(|p| under(domain, p))
-            && brand.domains.iter().any(|d| PUBLIC_SECTOR.iter().any(|p| under(d, p)))
+    is_within_any(domain, brand.domains)
+        || is_within_any(domain, PUBLIC_SECTOR) && brand.domains.iter().any(|d| is_within_any(d, PUBLIC_SECTOR))
 }
 
 /// Suffixes only public bodies can register under.
@@ -531,7 +529,7 @@ const PLATFORMS: &[&str] = &[
 ];
 
 fn on_platform(domain: &str) -> bool {
-    PLATFORMS.iter().any(|p| domain == *p || domain.strip_suffix(p).is_some_and(|r| r.ends_with('.')))
+    is_within_any(domain, PLATFORMS)
 }
 
 /// Two to four words, each a capitalised word or an initial, none of them
@@ -567,8 +565,7 @@ fn fold(text: &str) -> String {
 
 /// Whether `domain` is a free webmail provider's.
 pub(crate) fn is_freemail(domain: &str) -> bool {
-    let site = lookalike::registrable(domain).unwrap_or_else(|| domain.to_owned());
-    FREEMAIL.contains(&site.as_str())
+    FREEMAIL.contains(&lookalike::site(domain).as_str())
 }
 
 /// A website name written inside a display name ("CarShield.com").
@@ -585,14 +582,6 @@ fn address_in(name: &str) -> Option<String> {
     name.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | '[' | ']'))
         .find(|w| w.contains('@') && w.rsplit_once('@').is_some_and(|(_, d)| d.contains('.')))
         .map(str::to_owned)
-}
-
-fn contains_word(haystack: &str, word: &str) -> bool {
-    haystack.match_indices(word).any(|(at, _)| {
-        let before = haystack.get(..at).and_then(|s| s.chars().next_back());
-        let after = haystack.get(at + word.len()..).and_then(|s| s.chars().next());
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
 }
 
 fn shown(name: &str) -> String {
