@@ -160,6 +160,7 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
             ),
         ));
     }
+    office_history(office, &from.address, reasons);
     if let Some(found) = protected.imitates(domain) {
         reasons.push(Reason::new(
             "lookalike_sender",
@@ -178,6 +179,23 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
         ));
     }
     reply_to(email, from, &site, freemail, reasons);
+}
+
+/// What the office's own feedback says about this sender.
+fn office_history(office: &Office, address: &str, reasons: &mut Vec<Reason>) {
+    if office.marked_as_phishing(address) {
+        reasons.push(Reason::new(
+            "office_marked_phishing",
+            60,
+            format!("Your office has marked mail from {address} as phishing before."),
+        ));
+    } else if office.is_new_sender(address) == Some(true) {
+        reasons.push(Reason::new(
+            "new_sender",
+            10,
+            format!("Your office has not had genuine mail from {address} before. That is normal for a constituent, but a supplier or colleague writing from a new address is worth a phone call on a number you already have."),
+        ));
+    }
 }
 
 fn display_name(name: &str, from: &Mailbox, site: &str, freemail: bool, office: &Office, reasons: &mut Vec<Reason>) {

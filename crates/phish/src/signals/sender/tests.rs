@@ -123,3 +123,21 @@ fn machine_made_local_parts_are_named_but_names_are_not() {
     assert!(with_local("JohnMcDonald").is_empty());
     assert!(with_local("mary.jones1957").is_empty());
 }
+
+#[test]
+fn the_offices_own_feedback_is_weighed() {
+    let office = Office {
+        marked_phishing: vec!["@bad.example".into(), "fraud@mixed.example".into()],
+        seen_senders: Some(vec!["constituent@mail.example".into()]),
+        known_senders: vec!["supplier.example".into()],
+        ..Office::default()
+    };
+    let none = AuthView::default();
+    assert_eq!(codes(None, "anyone@bad.example", None, &office, none), vec![("office_marked_phishing", 60)]);
+    assert_eq!(codes(None, "fraud@mixed.example", None, &office, none), vec![("office_marked_phishing", 60)]);
+    assert_eq!(codes(None, "other@mixed.example", None, &office, none), vec![("new_sender", 10)]);
+    assert!(codes(None, "constituent@mail.example", None, &office, none).is_empty());
+    assert!(codes(None, "billing@supplier.example", None, &office, none).is_empty());
+    // Without a history, nobody is called new.
+    assert!(codes(None, "other@mixed.example", None, &Office::default(), none).is_empty());
+}
