@@ -55,7 +55,7 @@ pub fn run(cli: &Cli, cmd: &MailCommand) -> Result<Outcome> {
         domains: office_domains.iter().map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()).collect(),
         authserv_ids: authserv_ids.clone(),
         known_senders: known_senders.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
-        people: Vec::new(),
+        ..Office::default()
     };
     let triager = Triager::new(office, Limits::default());
     let files = collect(paths)?;
