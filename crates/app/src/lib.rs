@@ -22,6 +22,7 @@ mod operator;
 mod people;
 pub mod policy;
 mod system;
+mod triage;
 mod watch;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use invitations::{INVITATION_DAYS, InviteError, InviteRequest, Invited};
 pub use offices::{Actor, OfficeSummary};
 pub use operator::{NewOfficeRequest, OpenOfficeError};
 pub use system::{OsRandom, SystemClock};
+pub use triage::{PhishError, RECENT_REPORTS, Triaged, size_in_words};
 pub use watch::{DomainChange, DomainDetail, DomainError, DomainOverview, RECHECK_AFTER_SECS, label as check_label};
 
 /// Where links point until [`App::with_public_url`] says otherwise: the
@@ -64,6 +66,8 @@ pub struct App {
     dns: Arc<dyn portcullis_dnscheck::Resolver>,
     /// HTTPS for domain checks.
     web: Arc<dyn portcullis_dnscheck::fetch::Fetcher>,
+    /// Bounds on one triaged email (the upload limit is its message size).
+    triage_limits: portcullis_phish::Limits,
 }
 
 impl App {
@@ -86,6 +90,7 @@ impl App {
             public_origin: DEFAULT_ORIGIN.to_owned(),
             dns: Arc::new(network::NoResolver),
             web: Arc::new(network::NoFetcher),
+            triage_limits: portcullis_phish::Limits::default(),
         }
     }
 
@@ -98,6 +103,13 @@ impl App {
     ) -> Self {
         self.dns = dns;
         self.web = web;
+        self
+    }
+
+    /// The same app triaging email within `limits` (tests, configuration).
+    #[must_use]
+    pub fn with_triage_limits(mut self, limits: portcullis_phish::Limits) -> Self {
+        self.triage_limits = limits;
         self
     }
 

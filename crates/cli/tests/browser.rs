@@ -300,6 +300,15 @@ fn ingest_report(dir: &Path, file: &Path) {
     assert!(status.success(), "dmarc ingest");
 }
 
+/// An HMRC look-alike asking for a password through a disguised link.
+const PHISHING_EML: &str = "From: \"HMRC Tax Refunds\" <refunds@hmrc-tax-refund.example>\r\n\
+    To: sam@example.org.uk\r\nSubject: Your tax refund is waiting\r\n\
+    Date: Mon, 24 Nov 2025 09:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+    <p>You are due a tax refund. Verify your account within 24 hours or it will be cancelled.</p>\
+    <p><a href=\"http://192.0.2.7/hmrc/login.php\">https://www.gov.uk/claim-tax-refund</a></p>\
+    <img src=\"https://tracker.example/pixel.gif\" alt=\"HMRC\">\
+    <form action=\"http://192.0.2.7/post\"><input type=\"password\" name=\"pw\"></form>\r\n";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     if let Some(why) = missing() {
@@ -375,6 +384,19 @@ async fn a_manager_sets_up_enrols_signs_in_and_out_in_a_real_browser() {
     axe(&c, &axe_js, &mut checked).await;
     assert!(text(&c).await.contains("Top senders"), "the dashboard is shown");
     std::fs::write(shots.join("dmarc.png"), c.screenshot().await.unwrap()).unwrap();
+
+    // Check a suspicious email: the verdict, what to do, and the email
+    // itself made harmless, shown this once.
+    let eml = dir.path().join("refund.eml");
+    std::fs::write(&eml, PHISHING_EML).unwrap();
+    c.goto(&format!("{base}/triage")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    c.find(Locator::Css("#message")).await.unwrap().send_keys(&eml.display().to_string()).await.unwrap();
+    submit(&c).await;
+    c.wait().for_element(Locator::Css(".pc-safe-view")).await.unwrap();
+    axe(&c, &axe_js, &mut checked).await;
+    assert!(text(&c).await.contains("This looks like phishing"), "the verdict is shown");
+    std::fs::write(shots.join("triage.png"), c.screenshot().await.unwrap()).unwrap();
 
     // Invite a colleague: with no mail server the link is shown here.
     c.goto(&format!("{base}/people/invite")).await.unwrap();

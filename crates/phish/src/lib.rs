@@ -25,6 +25,7 @@ pub mod msg;
 mod office;
 mod reason;
 pub mod signals;
+pub mod view;
 mod words;
 
 pub use limits::Limits;

@@ -22,6 +22,7 @@ mod errors;
 mod location;
 mod offices;
 mod people;
+mod phish;
 mod schema;
 
 use std::fmt;

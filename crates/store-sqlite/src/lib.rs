@@ -21,6 +21,7 @@ mod errors;
 mod offices;
 mod open;
 mod people;
+mod phish;
 
 use std::path::Path;
 

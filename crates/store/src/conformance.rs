@@ -12,6 +12,7 @@ mod audit;
 mod dmarc;
 mod domains;
 mod fixtures;
+mod phish;
 mod sessions;
 mod sign_in;
 mod tokens;
@@ -36,6 +37,10 @@ pub use domains::{
     claiming_due_domains_takes_never_checked_first_then_the_stalest, concurrent_claims_never_take_the_same_domain,
     domain_states_are_stored_only_when_they_change, nul_in_domain_text_is_replaced,
     watching_is_per_office_and_duplicate_safe,
+};
+pub use phish::{
+    known_senders_are_per_office_and_unique, phish_knowledge_follows_the_offices_calls,
+    phish_reports_round_trip_newest_first_and_per_office,
 };
 pub use sessions::{
     deleting_nothing_is_fine, session_round_trip_and_touch, sessions_end_one_at_a_time_or_all_together,
@@ -117,6 +122,9 @@ macro_rules! conformance_tests {
             tls_reports_round_trip_once,
             failure_reports_expire_and_settings_persist,
             reverse_names_are_cached_while_fresh,
+            phish_reports_round_trip_newest_first_and_per_office,
+            known_senders_are_per_office_and_unique,
+            phish_knowledge_follows_the_offices_calls,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

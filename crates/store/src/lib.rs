@@ -22,6 +22,7 @@ pub mod dmarc_rows;
 mod domains;
 mod error;
 mod model;
+mod phish;
 
 use async_trait::async_trait;
 use portcullis_types::{OfficeId, PersonId};
@@ -32,6 +33,11 @@ pub use dmarc::{
 };
 pub use domains::{DomainState, DomainStore, NewDomainState, WatchedDomain};
 pub use error::StoreError;
+pub use phish::{
+    KnownSender, NewPhishReport, Outcome, PhishKnowledge, PhishReport, PhishStore, ReportId, ReportSource,
+    StoredReason, cleaned as cleaned_phish_report, outcome_from, reasons_from_json, reasons_json, score_from,
+    source_from,
+};
 
 /// Free text with every NUL (U+0000) replaced by U+FFFD. PostgreSQL cannot
 /// store NUL in text at all; both backends replace it, in what they store
@@ -64,7 +70,7 @@ impl Backend {
 /// The whole storage API. Object-safe so that the backend can be chosen at run
 /// time from the `--db` URL.
 #[async_trait]
-pub trait Store: AccountStore + DomainStore + DmarcStore + Send + Sync + std::fmt::Debug {
+pub trait Store: AccountStore + DomainStore + DmarcStore + PhishStore + Send + Sync + std::fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

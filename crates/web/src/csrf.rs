@@ -15,29 +15,35 @@
 //! `null` as the origin of our own form posts. The token still decides.
 
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{HeaderMap, Uri, header};
+use axum::extract::{FromRequest as _, Multipart, Request};
+use axum::http::{Extensions, HeaderMap, Uri, header};
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use crate::MAX_BODY_BYTES;
 use crate::error::PageError;
 
 /// The form field that carries the token.
 pub(crate) const FIELD: &str = "csrf";
 
 /// Check an unsafe request (POST) against the visitor's token `expected`.
-/// Returns the request with its body restored for the handler.
-pub(crate) async fn verify(req: Request, expected: &str) -> Result<Request, PageError> {
+/// The body, at most `limit` bytes, may be a URL-encoded form or, on upload
+/// routes, `multipart/form-data`. Returns the request with its body
+/// restored for the handler.
+pub(crate) async fn verify(req: Request, expected: &str, limit: usize) -> Result<Request, PageError> {
     if !same_origin(req.headers(), req.uri()) {
         tracing::info!(path = req.uri().path(), "refused a form posted from another site");
         return Err(PageError::FormExpired);
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| PageError::TooLarge)?;
-    let sent = url::form_urlencoded::parse(&bytes)
-        .find(|(name, _)| name == FIELD)
-        .map(|(_, value)| Zeroizing::new(value.into_owned()));
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| PageError::TooLarge)?;
+    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let sent = if content_type.trim_start().to_ascii_lowercase().starts_with("multipart/form-data") {
+        multipart_token(content_type, &parts.extensions, bytes.clone()).await
+    } else {
+        url::form_urlencoded::parse(&bytes)
+            .find(|(name, _)| name == FIELD)
+            .map(|(_, value)| Zeroizing::new(value.into_owned()))
+    };
     match sent {
         Some(sent) if tokens_match(&sent, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
         _ => {
@@ -45,6 +51,26 @@ pub(crate) async fn verify(req: Request, expected: &str) -> Result<Request, Page
             Err(PageError::FormExpired)
         }
     }
+}
+
+/// The `csrf` field of a multipart form (upload forms put it first, so the
+/// file after it is not read twice over).
+/// `extensions` carry the route's body limit, which the multipart reader obeys.
+async fn multipart_token(
+    content_type: &str,
+    extensions: &Extensions,
+    bytes: axum::body::Bytes,
+) -> Option<Zeroizing<String>> {
+    let mut req =
+        axum::http::Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
+    extensions.clone_into(req.extensions_mut());
+    let mut form = Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(FIELD) {
+            return field.text().await.ok().map(Zeroizing::new);
+        }
+    }
+    None
 }
 
 /// Constant-time equality of two non-empty tokens: how much of a guess was

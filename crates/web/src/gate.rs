@@ -92,6 +92,8 @@ async fn verdict(app: &App, visitor: &Visitor, access: Access) -> Verdict {
 pub(crate) struct Gate {
     pub app: App,
     pub access: Access,
+    /// The largest body the route accepts.
+    pub body_limit: usize,
 }
 
 /// Middleware (per route): let the request through only if the visitor may
@@ -108,7 +110,7 @@ pub(crate) async fn gate(State(gate): State<Gate>, req: Request, next: Next) -> 
     if req.method().is_safe() {
         return next.run(req).await;
     }
-    match csrf::verify(req, &visitor.csrf).await {
+    match csrf::verify(req, &visitor.csrf, gate.body_limit).await {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }

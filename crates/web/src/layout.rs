@@ -74,6 +74,7 @@ impl Layout {
                 ("/operator", "Offices", Action::OperateOffices),
                 ("/domains", "Email domains", Action::ViewChecks),
                 ("/dmarc", "DMARC reports", Action::ViewChecks),
+                ("/triage", "Phishing triage", Action::ViewChecks),
                 ("/people", "People", Action::ManageAccounts),
                 ("/audit", "Audit log", Action::ViewAuditLog),
                 ("/account", "Your account", Action::ManageOwnAccount),

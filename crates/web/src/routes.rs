@@ -4,6 +4,7 @@
 //! every role the moment it is added.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodFilter, MethodRouter, on};
 use portcullis_app::policy::Action;
@@ -11,7 +12,7 @@ use portcullis_store::SessionStage;
 
 use crate::gate::{Access, Gate, gate};
 use crate::state::AppState;
-use crate::{assets, health, pages};
+use crate::{MAX_BODY_BYTES, assets, health, pages};
 
 use Access::{AnySession, Public, Record, SignedOut, Step};
 use Verb::{Get, Post};
@@ -38,6 +39,9 @@ pub(crate) struct RouteSpec {
     pub method: Verb,
     pub path: &'static str,
     pub access: Access,
+    /// Takes a file upload: a body as large as the triage limits allow,
+    /// sent as `multipart/form-data`.
+    pub upload: bool,
     /// Builds the handler for the given method filter (the filter comes from
     /// `method`, so the two cannot disagree).
     handler: fn(MethodFilter) -> MethodRouter<AppState>,
@@ -49,7 +53,12 @@ const fn route(
     access: Access,
     handler: fn(MethodFilter) -> MethodRouter<AppState>,
 ) -> RouteSpec {
-    RouteSpec { method, path, access, handler }
+    RouteSpec { method, path, access, upload: false, handler }
+}
+
+/// A POST route that takes a file (see [`RouteSpec::upload`]).
+const fn upload(path: &'static str, access: Access, handler: fn(MethodFilter) -> MethodRouter<AppState>) -> RouteSpec {
+    RouteSpec { method: Post, path, access, upload: true, handler }
 }
 
 const SECOND_FACTOR: Access = Step(SessionStage::NeedsSecondFactor);
@@ -101,6 +110,12 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/dmarc/settings", MANAGE_OFFICE, |m| on(m, pages::dmarc::save_settings)),
     route(Get, "/dmarc/{domain}", VIEW_CHECKS, |m| on(m, pages::dmarc::show)),
     route(Get, "/dmarc/{domain}/sender", VIEW_CHECKS, |m| on(m, pages::dmarc::sender)),
+    route(Get, "/triage", VIEW_CHECKS, |m| on(m, pages::triage::list)),
+    upload("/triage", RUN_CHECKS, |m| on(m, pages::triage::upload)),
+    route(Get, "/triage/{id}", VIEW_CHECKS, |m| on(m, pages::triage::show)),
+    route(Post, "/triage/{id}/outcome", RUN_CHECKS, |m| on(m, pages::triage::outcome)),
+    route(Post, "/triage/senders", MANAGE_OFFICE, |m| on(m, pages::triage::add_sender)),
+    route(Post, "/triage/senders/remove", MANAGE_OFFICE, |m| on(m, pages::triage::remove_sender)),
     route(Get, "/operator", OPERATE, |m| on(m, pages::operator::show)),
     route(Post, "/operator/offices", OPERATE, |m| on(m, pages::operator::open_office)),
     route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),
@@ -114,10 +129,21 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
 /// The routes of [`ROUTES`], each behind its gate.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     ROUTES.iter().fold(Router::new(), |router, spec| {
-        let rule = Gate { app: state.app.clone(), access: spec.access };
-        let handler = (spec.handler)(spec.method.filter()).route_layer(from_fn_with_state(rule, gate));
+        let body_limit = if spec.upload { upload_limit(&state.app) } else { MAX_BODY_BYTES };
+        let rule = Gate { app: state.app.clone(), access: spec.access, body_limit };
+        // The limit is set outside the gate, so the gate's CSRF check and the
+        // handler's form reader both see it.
+        let handler = (spec.handler)(spec.method.filter())
+            .route_layer(from_fn_with_state(rule, gate))
+            .route_layer(DefaultBodyLimit::max(body_limit));
         router.route(spec.path, handler)
     })
+}
+
+/// The largest upload body: the largest email triage reads, and room for
+/// the form around it.
+pub(crate) fn upload_limit(app: &portcullis_app::App) -> usize {
+    app.triage_limits().max_message_bytes.saturating_add(64 * 1024)
 }
 
 #[cfg(test)]

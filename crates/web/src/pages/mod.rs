@@ -17,6 +17,7 @@ pub(crate) mod operator;
 pub(crate) mod people;
 pub(crate) mod recovery;
 pub(crate) mod setup;
+pub(crate) mod triage;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

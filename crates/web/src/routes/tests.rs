@@ -86,6 +86,14 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     // No office has reports about a domain called "{domain}".
     (Verb::Get,  "/dmarc/{domain}",        [303, 303, 303, 404, 404, 404, 404, 404, 403]),
     (Verb::Get,  "/dmarc/{domain}/sender", [303, 303, 303, 404, 404, 404, 404, 404, 403]),
+    (Verb::Get,  "/triage",                [303, 303, 303, 200, 200, 200, 200, 200, 403]),
+    // An empty upload form is the page again, saying which file to choose.
+    (Verb::Post, "/triage",                [303, 303, 303, 200, 200, 200, 200, 403, 403]),
+    // No report of the office has the id of an account.
+    (Verb::Get,  "/triage/{id}",           [303, 303, 303, 404, 404, 404, 404, 404, 403]),
+    (Verb::Post, "/triage/{id}/outcome",   [303, 303, 303, 404, 404, 404, 404, 403, 403]),
+    (Verb::Post, "/triage/senders",        [303, 303, 303, 200, 200, 403, 403, 403, 403]),
+    (Verb::Post, "/triage/senders/remove", [303, 303, 303, 404, 404, 403, 403, 403, 403]),
     (Verb::Get,  "/operator",              [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Post, "/operator/offices",      [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),
