@@ -31,7 +31,7 @@ impl Mailbox {
 }
 
 /// An attachment: what it claims to be and what it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Attachment {
     /// Its file name, as given (may be absent or hostile).
     pub name: Option<String>,
