@@ -84,7 +84,14 @@ pub fn check(email: &Email, office: &Office, reasons: &mut Vec<Reason>) -> AuthV
             -25,
             format!("The office's mail server confirmed this really came from {domain} (DMARC passed)."),
         ));
-    } else if view.dmarc != Outcome::Pass && view.spf != Outcome::Pass && view.dkim != Outcome::Pass {
+    } else if view.spf != Outcome::Unknown
+        && view.dmarc != Outcome::Pass
+        && view.spf != Outcome::Pass
+        && view.dkim != Outcome::Pass
+    {
+        // Mail from inside the office's own tenant is never checked with
+        // SPF (Microsoft 365 reports only `dkim=none; dmarc=none` for it),
+        // so an absent SPF result is no sign of anything.
         reasons.push(Reason::new(
             "unauthenticated",
             25,
@@ -197,6 +204,18 @@ mod tests {
         let mut reasons = Vec::new();
         check(&email(implicit), &Office::default(), &mut reasons);
         assert_eq!(reasons[0].code, "spoofed_sender");
+    }
+
+    #[test]
+    fn internal_mail_without_an_spf_check_is_not_called_unauthenticated() {
+        let internal =
+            "dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=office.example;";
+        let mut reasons = Vec::new();
+        check(&email(internal), &Office::default(), &mut reasons);
+        assert!(reasons.is_empty());
+        let external = "spf=none smtp.mailfrom=bank.example; dkim=none; dmarc=none header.from=bank.example";
+        check(&email(external), &Office::default(), &mut reasons);
+        assert_eq!(reasons[0].code, "unauthenticated");
     }
 
     #[test]
