@@ -39,6 +39,12 @@ const SHORTENERS: &[&str] = &[
     "qrco.de",
     "t2m.io",
     "lnkd.in",
+    "urlz.fr",
+    "urly.fi",
+    "ead.me",
+    "ibit.ly",
+    "shorturl.asia",
+    "tinu.be",
 ];
 
 /// Places where anyone can publish a page (or a file) under a trusted
@@ -108,6 +114,7 @@ const FREE_HOSTING: &[&str] = &[
     "hopto.org",
     "zapto.org",
     "sytes.net",
+    "onmicrosoft.com",
 ];
 
 /// Mail marketing services whose click-tracking links stand between the

@@ -17,7 +17,8 @@ const INVISIBLE_AT: usize = 5;
 
 /// Add a reason for each trick the subject, sender name or body plays.
 pub(super) fn check(email: &Email, name: &str, reasons: &mut Vec<Reason>) {
-    if let Some(token) = junk_token(&email.subject).or_else(|| junk_token(name)) {
+    let token = junk_token(&email.subject).or_else(|| junk_token(name)).or_else(|| long_number(name, 12));
+    if let Some(token) = token.or_else(|| long_number(&email.subject, 19)) {
         reasons.push(Reason::new(
             "random_string",
             30,
@@ -81,6 +82,12 @@ fn is_junk(token: &str) -> bool {
         last = Some(k);
     }
     seen.iter().all(|s| *s) && switches >= 5
+}
+
+/// The first run of at least `digits` digits ("Protocolo 186553793753752"
+/// in a sender's name); real reference numbers are shorter or broken up.
+fn long_number(text: &str, digits: usize) -> Option<&str> {
+    text.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() >= digits)
 }
 
 /// The first word spelt to fool a filter: Latin letters mixed with Cyrillic
@@ -159,6 +166,13 @@ mod tests {
     fn random_strings_stuck_onto_words_are_named() {
         assert_eq!(codes("Aviso importante - verifiqueXJ34DNLwlN", "", ""), vec!["random_string"]);
         assert_eq!(codes("", "Bloqueio por fraudeKApsBkI1G5", ""), vec!["random_string"]);
+    }
+
+    #[test]
+    fn long_numbers_in_the_senders_name_are_random_strings() {
+        assert_eq!(codes("", "Nota Emitida - 813704788758188", ""), vec!["random_string"]);
+        assert_eq!(codes("NOTIFICAÇÃO - 1837601888772635536377773", "", ""), vec!["random_string"]);
+        assert!(codes("Tracking 1234 5678 9012", "Council 01632 960000 01632960000", "").is_empty());
     }
 
     #[test]
