@@ -65,20 +65,24 @@ pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
     }
 }
 
-/// The reader's own address, when it is in the subject or stands in for a
-/// name at the start of the message ("Dear jo@example.org", "jo@example.org, …").
+/// The reader's own address standing in for their name at the start of
+/// the subject or the message ("Dear jo@example.org", "jo@example.org, …"),
+/// not in a quote ("jo@example.org wrote:") or a calendar subject's
+/// "(jo@example.org)".
 fn address_as_name(email: &Email) -> Option<&str> {
     let subject = email.subject.to_lowercase();
     let opening: String = email.text.trim_start().chars().take(200).collect::<String>().to_lowercase();
-    email.to.iter().map(String::as_str).find(|address| {
-        if subject.contains(address) {
-            return true;
-        }
-        let Some(at) = opening.find(address) else { return false };
-        let before = opening.get(..at).unwrap_or_default();
-        let words: Vec<&str> = before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        words.is_empty() || words.iter().rev().take(2).any(|w| GREETINGS.contains(w))
-    })
+    email.to.iter().map(String::as_str).find(|address| greets(&subject, address) || greets(&opening, address))
+}
+
+fn greets(text: &str, address: &str) -> bool {
+    let Some(at) = text.find(address) else { return false };
+    let before = text.get(..at).unwrap_or_default();
+    let after = text.get(at + address.len()..).unwrap_or_default().trim_start();
+    let words: Vec<&str> = before.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let greeted = words.iter().rev().take(2).any(|w| GREETINGS.contains(w));
+    let opens = words.iter().all(|w| matches!(*w, "re" | "fw" | "fwd")) && after.starts_with([',', ':', '!', ';']);
+    greeted || opens
 }
 
 /// Curly quotes and odd spaces made plain, so phrases match.
@@ -157,6 +161,8 @@ mod tests {
     #[test]
     fn an_address_in_a_footer_or_sentence_is_not_a_greeting() {
         assert!(to_jo("Newsletter", "Hello Jo, news.\nThis email was sent to jo@office.example.").is_empty());
+        assert!(to_jo("Re: rota", "jo@office.example writes:\n> the rota").is_empty());
+        assert!(to_jo("Invitation: Surgery @ Fri 4pm (jo@office.example)", "You have been invited").is_empty());
         assert!(to_jo("Login", "We saw a sign-in to jo@office.example today").is_empty());
     }
 }
