@@ -23,6 +23,7 @@ pub mod lookalike;
 pub mod message;
 pub mod msg;
 mod office;
+mod pdf;
 mod reason;
 pub mod signals;
 pub mod view;

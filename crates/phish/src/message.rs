@@ -31,7 +31,7 @@ impl Mailbox {
 }
 
 /// An attachment: what it claims to be and what it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Attachment {
     /// Its file name, as given (may be absent or hostile).
     pub name: Option<String>,
@@ -65,6 +65,8 @@ pub struct Email {
     pub from_count: usize,
     /// Reply-To addresses.
     pub reply_to: Vec<Mailbox>,
+    /// The To addresses, lowercase.
+    pub to: Vec<String>,
     /// The Return-Path (envelope sender) address, lowercase.
     pub return_path: Option<String>,
     /// The subject.
@@ -108,6 +110,14 @@ impl Email {
                 .and_then(|a| a.rsplit_once('@').map(|(local, _)| local.trim().to_owned()))
                 .unwrap_or_default(),
             reply_to: message.reply_to().map(mailboxes).unwrap_or_default(),
+            to: message
+                .to()
+                .map(mailboxes)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| m.address)
+                .filter(|a| a.contains('@'))
+                .collect(),
             return_path: message.return_address().map(|a| a.trim_matches(['<', '>']).to_ascii_lowercase()),
             subject: message.subject().unwrap_or_default().to_owned(),
             authentication_results: header_texts(&message, "authentication-results"),
@@ -189,6 +199,11 @@ impl Email {
             let source = String::from_utf8_lossy(bytes.get(..limits.max_html_bytes).unwrap_or(bytes));
             // An attached page's text is not the message's.
             self.add_page(html::read(&source, limits), limits);
+        }
+        if crate::pdf::is_pdf(bytes) {
+            // Links hidden in a PDF are links of the message all the same.
+            let room = limits.max_links.saturating_sub(self.links.len());
+            self.links.extend(crate::pdf::uris(bytes, room).into_iter().map(|href| Link { href, text: String::new() }));
         }
         let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
         let name = part.attachment_name().map(str::to_owned);

@@ -59,12 +59,17 @@ const ARCHIVES: &[&str] = &["zip", "rar", "7z", "gz", "tgz", "tar", "ace", "cab"
 /// Extensions people trust, used as the first half of a double extension.
 const DOCUMENTS: &[&str] = &["pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "txt", "csv", "ppt", "pptx"];
 
+/// "Password" in the languages locked-attachment lures arrive in.
+const PASSWORD_WORDS: &[&str] =
+    &["password", "passcode", "passwort", "kennwort", "senha", "contraseña", "mot de passe", "wachtwoord"];
+
 /// Add a reason for each attachment worth one.
 pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
     if email.attachments.is_empty() {
         return;
     }
-    let mentions_password = email.lower_text().contains("password");
+    let text = email.lower_text();
+    let mentions_password = PASSWORD_WORDS.iter().any(|w| text.contains(w));
     for attachment in &email.attachments {
         one(attachment, mentions_password, reasons);
     }
@@ -111,7 +116,17 @@ fn one(attachment: &Attachment, mentions_password: bool, reasons: &mut Vec<Reaso
     if ARCHIVES.contains(&ext) || bytes.starts_with(b"PK\x03\x04") && !is_office(&lower, bytes) {
         archive(&shown, bytes, mentions_password, reasons);
     }
-    if is_pdf(bytes) && contains(bytes, b"/JavaScript") {
+    if crate::pdf::is_pdf(bytes) && crate::pdf::is_encrypted(bytes) && mentions_password {
+        reasons.push(Reason::new(
+            "locked_document",
+            50,
+            format!(
+                "The document {shown} is locked with a password given in the message itself. That protects \
+                 nothing; it is done so that mail filters cannot look inside."
+            ),
+        ));
+    }
+    if crate::pdf::is_pdf(bytes) && contains(bytes, b"/JavaScript") {
         reasons.push(Reason::new(
             "pdf_script",
             45,
@@ -201,10 +216,6 @@ fn utf16_free(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().copied().filter(|&b| b != 0).take(4 * 1024 * 1024).collect()
 }
 
-fn is_pdf(bytes: &[u8]) -> bool {
-    bytes.get(..1024).is_some_and(|head| contains(head, b"%PDF-")) || bytes.starts_with(b"%PDF-")
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     find(haystack, needle).is_some()
 }
@@ -253,6 +264,14 @@ mod tests {
         let mut zip = b"PK\x03\x04\x14\x00\x01\x00".to_vec();
         zip.extend([0; 22]);
         assert_eq!(codes("scan.zip", &zip, "The password is 1234"), vec!["encrypted_archive"]);
+    }
+
+    #[test]
+    fn a_locked_pdf_with_its_password_in_the_body_is_named() {
+        let pdf = b"%PDF-1.7 trailer <</Encrypt 4 0 R>>";
+        assert_eq!(codes("nota.pdf", pdf, "Senha de acesso ao PDF: 123"), vec!["locked_document"]);
+        // A bank statement locked with a password the reader already knows.
+        assert!(codes("statement.pdf", pdf, "Your statement is attached.").is_empty());
     }
 
     #[test]

@@ -1,16 +1,25 @@
-//! Authentication: what the office's own receiving server concluded about
-//! the sender (SPF, DKIM, DMARC), read from its Authentication-Results
-//! header (RFC 8601). Anyone can write such a header, so only those whose
-//! `authserv-id` the office configured are believed; without one, this
-//! signal says nothing rather than guess.
+//! Authentication: what the receiving mail server concluded about the
+//! sender (SPF, DKIM, DMARC, and Microsoft 365's composite `compauth`),
+//! read from its Authentication-Results header (RFC 8601).
+//!
+//! Anyone can write such a header, so what is believed depends on which
+//! way it points:
+//! - a **pass** is believed only from a header whose `authserv-id` the
+//!   office configured (its own receiving servers): a forged pass would
+//!   lower the score, which is what a forger wants;
+//! - a **failure** is believed from the topmost header, the one the last
+//!   server to handle the message added, even without configuration: a
+//!   forged failure only raises the forger's own score. Microsoft 365
+//!   writes its header without an `authserv-id` at all, so this is also
+//!   what lets an office on Exchange Online benefit without setup.
 
 use crate::message::Email;
 use crate::{Office, Reason};
 
-/// A method's result, as the trusted server reported it.
+/// A method's result, as the server reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Outcome {
-    /// Not reported (or no trusted header).
+    /// Not reported (or no header).
     #[default]
     Unknown,
     /// `pass`.
@@ -21,17 +30,21 @@ pub enum Outcome {
     Neither,
 }
 
-/// The trusted server's view of the message.
+/// The receiving server's view of the message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AuthView {
-    /// A trusted header was found.
+    /// The header came from a server the office configured: passes count.
     pub trusted: bool,
+    /// A header was read at all (trusted or topmost).
+    pub found: bool,
     /// DMARC for the From domain.
     pub dmarc: Outcome,
     /// SPF.
     pub spf: Outcome,
     /// DKIM (any signature).
     pub dkim: Outcome,
+    /// Microsoft 365's composite authentication (`compauth`).
+    pub compauth: Outcome,
 }
 
 impl AuthView {
@@ -41,64 +54,81 @@ impl AuthView {
     }
 }
 
-/// Read the trusted header and add reasons; the view is returned for the
-/// other signals (a known sender counts only when authenticated).
+/// Read the header and add reasons; the view is returned for the other
+/// signals (a known sender counts only when authenticated).
 pub fn check(email: &Email, office: &Office, reasons: &mut Vec<Reason>) -> AuthView {
     let view = view(email, office);
-    if !view.trusted {
+    if !view.found {
         return view;
     }
     let domain = email.from.as_ref().map_or("", |m| m.domain());
-    match view.dmarc {
-        Outcome::Fail => reasons.push(Reason::new(
+    let server = if view.trusted { "The office's mail server" } else { "The mail server that received it" };
+    if view.dmarc == Outcome::Fail {
+        reasons.push(Reason::new(
             "dmarc_fail",
             65,
+            format!("{server} checked whether this really came from {domain} and it did not: the sender's address is forged."),
+        ));
+    } else if view.compauth == Outcome::Fail {
+        reasons.push(Reason::new(
+            "spoofed_sender",
+            50,
             format!(
-                "The office's mail server checked whether this really came from {domain} and it did not: \
-                 the sender's address is forged."
+                "{server} (Microsoft 365) judged that this probably did not come from {domain}: its checks of the \
+                 sender failed (compauth=fail)."
             ),
-        )),
-        Outcome::Pass => reasons.push(Reason::new(
+        ));
+    } else if view.dmarc == Outcome::Pass && view.trusted {
+        reasons.push(Reason::new(
             "dmarc_pass",
             -25,
             format!("The office's mail server confirmed this really came from {domain} (DMARC passed)."),
-        )),
-        Outcome::Unknown | Outcome::Neither => {
-            if view.spf != Outcome::Pass && view.dkim != Outcome::Pass {
-                reasons.push(Reason::new(
-                    "unauthenticated",
-                    25,
-                    format!(
-                        "Nothing proves this came from {domain}: it passed neither of the checks \
-                         (SPF, DKIM) the office's mail server made."
-                    ),
-                ));
-            }
-        }
+        ));
+    } else if view.spf != Outcome::Unknown
+        && view.dmarc != Outcome::Pass
+        && view.spf != Outcome::Pass
+        && view.dkim != Outcome::Pass
+    {
+        // Mail from inside the office's own tenant is never checked with
+        // SPF (Microsoft 365 reports only `dkim=none; dmarc=none` for it),
+        // so an absent SPF result is no sign of anything.
+        reasons.push(Reason::new(
+            "unauthenticated",
+            25,
+            format!(
+                "Nothing proves this came from {domain}: it passed neither of the checks (SPF, DKIM) that \
+                 {} made.",
+                server.to_lowercase()
+            ),
+        ));
     }
     view
 }
 
 fn view(email: &Email, office: &Office) -> AuthView {
-    let mut view = AuthView::default();
-    // The topmost trusted header is the office's own, added last.
-    let Some(header) = email.authentication_results.iter().find(|h| trusted(h, office)) else {
-        return view;
+    // The office's own header if there is one; otherwise the topmost,
+    // added last, believed only for failures.
+    let trusted = email.authentication_results.iter().find(|h| is_trusted(h, office));
+    let Some(header) = trusted.or_else(|| email.authentication_results.first()) else {
+        return AuthView::default();
     };
-    view.trusted = true;
-    for clause in header.split(';').skip(1) {
+    let mut view = AuthView { trusted: trusted.is_some(), found: true, ..AuthView::default() };
+    for clause in header.split(';') {
         let clause = clause.trim().to_ascii_lowercase();
         let Some((method, rest)) = clause.split_once('=') else { continue };
+        // The first clause may carry the authserv-id before the method.
+        let method = method.split_whitespace().last().unwrap_or_default();
         let result = rest.split_whitespace().next().unwrap_or_default();
         let outcome = match result {
             "pass" => Outcome::Pass,
             "fail" | "softfail" | "permerror" | "hardfail" => Outcome::Fail,
             _ => Outcome::Neither,
         };
-        let slot = match method.trim() {
+        let slot = match method {
             "dmarc" => &mut view.dmarc,
             "spf" => &mut view.spf,
             "dkim" => &mut view.dkim,
+            "compauth" => &mut view.compauth,
             _ => continue,
         };
         // DKIM: one passing signature is enough.
@@ -109,8 +139,13 @@ fn view(email: &Email, office: &Office) -> AuthView {
     view
 }
 
-fn trusted(header: &str, office: &Office) -> bool {
-    let id = header.split(';').next().unwrap_or_default().split_whitespace().next().unwrap_or_default();
+fn is_trusted(header: &str, office: &Office) -> bool {
+    let first = header.split(';').next().unwrap_or_default();
+    // Microsoft 365's header has no authserv-id: it starts with a method.
+    if first.contains('=') {
+        return false;
+    }
+    let id = first.split_whitespace().next().unwrap_or_default();
     office.authserv_ids.iter().any(|t| t.eq_ignore_ascii_case(id))
 }
 
@@ -145,11 +180,53 @@ mod tests {
     }
 
     #[test]
-    fn headers_from_other_servers_are_ignored() {
+    fn a_pass_from_other_servers_is_not_believed() {
         let mut reasons = Vec::new();
         let view = check(&email("mx.attacker.example; dmarc=pass header.from=bank.example"), &office(), &mut reasons);
         assert!(!view.trusted);
+        assert!(!view.from_is_genuine());
         assert!(reasons.is_empty());
+    }
+
+    #[test]
+    fn a_failure_in_the_topmost_header_is_believed_without_configuration() {
+        // Microsoft 365's form, with no authserv-id.
+        let m365 = "spf=fail (sender IP is 192.0.2.1) smtp.mailfrom=bank.example; dkim=none (message not signed) \
+                    header.d=none;dmarc=fail action=none header.from=bank.example;compauth=fail reason=001";
+        let mut reasons = Vec::new();
+        let view = check(&email(m365), &Office::default(), &mut reasons);
+        assert!(!view.trusted);
+        assert_eq!((reasons[0].code, reasons[0].weight), ("dmarc_fail", 65));
+        assert!(reasons[0].explanation.starts_with("The mail server that received it"));
+
+        let implicit = "spf=none smtp.mailfrom=bank.example; dkim=none; dmarc=none action=none \
+                        header.from=bank.example;compauth=fail reason=001";
+        let mut reasons = Vec::new();
+        check(&email(implicit), &Office::default(), &mut reasons);
+        assert_eq!(reasons[0].code, "spoofed_sender");
+    }
+
+    #[test]
+    fn internal_mail_without_an_spf_check_is_not_called_unauthenticated() {
+        let internal =
+            "dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=office.example;";
+        let mut reasons = Vec::new();
+        check(&email(internal), &Office::default(), &mut reasons);
+        assert!(reasons.is_empty());
+        let external = "spf=none smtp.mailfrom=bank.example; dkim=none; dmarc=none header.from=bank.example";
+        check(&email(external), &Office::default(), &mut reasons);
+        assert_eq!(reasons[0].code, "unauthenticated");
+    }
+
+    #[test]
+    fn only_the_topmost_header_speaks_when_none_is_trusted() {
+        let mut forged = email("spf=pass smtp.mailfrom=bank.example; dkim=pass; dmarc=pass header.from=bank.example");
+        forged.authentication_results.push("mx.relay.example; dmarc=fail header.from=bank.example".into());
+        let mut reasons = Vec::new();
+        let view = check(&forged, &Office::default(), &mut reasons);
+        // The pass on top is not believed, and the failure below it is not read.
+        assert!(reasons.is_empty());
+        assert!(!view.from_is_genuine());
     }
 
     #[test]

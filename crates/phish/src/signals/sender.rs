@@ -135,7 +135,7 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
     if email.from_count > 1 {
         reasons.push(Reason::new(
             "several_senders",
-            30,
+            40,
             "It claims to come from several senders at once, which genuine mail does not.",
         ));
     }

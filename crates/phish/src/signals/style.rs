@@ -1,9 +1,14 @@
 //! Typography that genuine senders do not use: "𝐈𝐦𝐩𝐨𝐫𝐭𝐚𝐧𝐭" written in
-//! mathematical letters (to slip past word filters) or a subject full of
-//! emoji. Both are cheap tricks of bulk scams.
+//! mathematical letters, words spelt with letters from another alphabet
+//! ("VlAGRA", a Cyrillic "а" in "Аpple"), random strings stuck onto the
+//! subject so that no two copies look alike, invisible characters inside
+//! words, or a subject full of emoji. All are ways of slipping past mail
+//! filters, which is something only bulk scams need to do.
 
 use crate::Reason;
 use crate::message::Email;
+
+mod tricks;
 
 /// Add reasons for the subject's and sender name's typography.
 pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
@@ -16,12 +21,21 @@ pub fn check(email: &Email, reasons: &mut Vec<Reason>) {
              get past mail filters that genuine senders do not use.",
         ));
     }
+    tricks::check(email, name, reasons);
     let emoji = email.subject.chars().filter(|&c| is_emoji(c)).count();
     if emoji >= 2 {
         reasons.push(Reason::new(
             "emoji_subject",
             10,
             "Its subject is decorated with emoji, as mass marketing and scams often are.",
+        ));
+    }
+    if name.chars().any(is_emoji) {
+        reasons.push(Reason::new(
+            "emoji_sender_name",
+            15,
+            "The sender's name has emoji in it. People and organisations write their names plainly; bulk senders \
+             decorate them to catch the eye.",
         ));
     }
 }
@@ -35,7 +49,7 @@ fn styled(text: &str) -> bool {
         >= 3
 }
 
-fn is_emoji(c: char) -> bool {
+pub(super) fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF)
 }
 
