@@ -98,7 +98,8 @@ fn disguised_word(text: &str) -> Option<&str> {
 
 fn mixed_script(word: &str) -> bool {
     let latin = word.chars().any(|c| c.is_ascii_alphabetic());
-    let other = word.chars().any(|c| matches!(c as u32, 0x0370..=0x03FF | 0x0400..=0x04FF));
+    // Greek (U+0370–U+03FF), then Cyrillic (U+0400–U+04FF).
+    let other = word.chars().any(|c| matches!(c as u32, 0x0370..=0x04FF));
     latin && other
 }
 
