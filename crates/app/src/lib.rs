@@ -20,6 +20,7 @@ mod network;
 mod offices;
 mod operator;
 mod people;
+pub mod phish_mailbox;
 pub mod policy;
 mod system;
 mod triage;

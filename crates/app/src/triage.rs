@@ -180,7 +180,7 @@ impl App {
 
     /// What triage knows about `office`: its watched domains, its people's
     /// names, its known senders and its earlier calls.
-    async fn phish_office(&self, office: OfficeId) -> Result<portcullis_phish::Office, AppError> {
+    pub(crate) async fn phish_office(&self, office: OfficeId) -> Result<portcullis_phish::Office, AppError> {
         let knowledge = self.store().phish_knowledge(office).await?;
         let domains = self.store().watched_domains(office).await?.into_iter().map(|d| d.domain).collect();
         let people = self.store().list_people(office).await?.into_iter().map(|p| p.name.as_str().to_lowercase());
@@ -201,7 +201,7 @@ fn actor(who: &SignedIn) -> Actor {
     Actor::User(who.user.email.to_string())
 }
 
-fn target(id: ReportId) -> String {
+pub(crate) fn target(id: ReportId) -> String {
     format!("phish_report:{id}")
 }
 
@@ -213,12 +213,12 @@ fn parse_id(id: &str) -> Result<ReportId, AppError> {
     id.parse().map_err(|_| not_found())
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(&Sha256::digest(bytes))
 }
 
 /// The address inside "Name <address>" (or the whole text).
-fn address_of(from: &str) -> String {
+pub(crate) fn address_of(from: &str) -> String {
     let inner = from.rsplit_once('<').and_then(|(_, rest)| rest.strip_suffix('>'));
     inner.unwrap_or(from).trim().to_ascii_lowercase()
 }

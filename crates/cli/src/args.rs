@@ -82,6 +82,55 @@ pub enum MailCommand {
         #[arg(long = "known-sender", value_name = "ADDRESS")]
         known_senders: Vec<String>,
     },
+    /// Empty the office's "report phishing" mailbox over IMAP: the email
+    /// forwarded in each message (best forwarded as an attachment) is
+    /// triaged and kept in the office's triage log, and the message moved
+    /// to --move-to (or to --unreadable-to when no email could be read in
+    /// it). Exits 1 when anything was phishing, suspicious or unreadable
+    Fetch {
+        /// The IMAP server's host name
+        #[arg(long = "imap", value_name = "HOST")]
+        host: String,
+        /// The port [default: 993 with --tls, 143 with --starttls]
+        #[arg(long, value_name = "PORT")]
+        port: Option<u16>,
+        /// The mailbox user name
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// A file whose first line is the password (kept off the command line,
+        /// where others could read it)
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        /// The folder to read
+        #[arg(long, default_value = "INBOX", value_name = "FOLDER")]
+        folder: String,
+        /// Where triaged messages go
+        #[arg(long, default_value = "Phishing-Triaged", value_name = "FOLDER")]
+        move_to: String,
+        /// Where messages with no readable email go
+        #[arg(long, default_value = "Phishing-Unreadable", value_name = "FOLDER")]
+        unreadable_to: String,
+        /// Connect with TLS from the start (the default)
+        #[arg(long, conflicts_with = "starttls")]
+        tls: bool,
+        /// Connect in plain text, then upgrade with STARTTLS
+        #[arg(long)]
+        starttls: bool,
+        /// Also trust this CA certificate (PEM) for the server, e.g. a private one
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
+        /// The office the mailbox belongs to (name or id) [default: the only office]
+        #[arg(long, value_name = "OFFICE")]
+        office: Option<String>,
+        /// Email the verdict and what to do now to whoever forwarded each
+        /// message, when they are a member of the office (never to anyone
+        /// else). The mail server is set as for serve, with PORTCULLIS_SMTP_URL
+        #[arg(long)]
+        reply: bool,
+        /// The sender of replies
+        #[arg(long, env = "PORTCULLIS_MAIL_FROM", value_name = "ADDRESS", default_value = DEFAULT_MAIL_FROM)]
+        mail_from: String,
+    },
 }
 
 /// The sender of Portcullis's emails unless `--mail-from` says otherwise.

@@ -62,19 +62,60 @@ impl App {
         mut progress: Progress,
     ) -> Result<Vec<IngestOutcome>, FetchError> {
         let max = Limits::default().max_input_bytes;
-        let mut outcomes = Vec::new();
-        for uid in mailbox.message_uids(&folders.source).await? {
-            let name = mailbox.describe(&folders.source, uid);
-            let outcome = match mailbox.fetch(uid, max).await {
-                Ok(bytes) => self.ingest_one(office, Input::Bytes { name, bytes }).await?,
-                Err(e) => IngestOutcome::failed(name, "aggregate", e.to_string()),
-            };
-            let target = if outcome.status == IngestStatus::Error { &folders.unreadable } else { &folders.processed };
-            mailbox.move_to(uid, target).await?;
-            progress(&outcome);
-            outcomes.push(outcome);
-        }
+        let outcomes = drain(
+            mailbox,
+            folders,
+            max,
+            async |name, fetched| {
+                let outcome = match fetched {
+                    Ok(bytes) => self.ingest_one(office, Input::Bytes { name, bytes }).await?,
+                    Err(e) => IngestOutcome::failed(name, "aggregate", e.to_string()),
+                };
+                let readable = if outcome.status == IngestStatus::Error { Read::Unreadable } else { Read::Processed };
+                Ok((outcome, readable))
+            },
+            |outcome| progress(outcome),
+        )
+        .await?;
         self.finish_ingest(office, actor, &outcomes).await?;
         Ok(outcomes)
     }
+}
+
+/// Which folder a handled message goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read {
+    /// Dealt with: to `Folders::processed`.
+    Processed,
+    /// Could not be read: to `Folders::unreadable`.
+    Unreadable,
+}
+
+/// The one mailbox loop every mailbox use-case shares: fetch each message
+/// in `folders.source` (up to `max_bytes`), let `handle` deal with it (it
+/// also gets the fetch failures, to say so in its outcome), move the
+/// message where `handle` says, then tell `done`. A message is moved only
+/// after it was handled, and reported only after it was moved, so a
+/// failure part-way leaves the rest in the source folder for next time.
+pub(crate) async fn drain<T>(
+    mailbox: &mut dyn ReportMailbox,
+    folders: &Folders,
+    max_bytes: u64,
+    mut handle: impl AsyncFnMut(String, Result<Vec<u8>, MailboxError>) -> Result<(T, Read), AppError>,
+    mut done: impl FnMut(&T),
+) -> Result<Vec<T>, FetchError> {
+    let mut outcomes = Vec::new();
+    for uid in mailbox.message_uids(&folders.source).await? {
+        let name = mailbox.describe(&folders.source, uid);
+        let fetched = mailbox.fetch(uid, max_bytes).await;
+        let (outcome, read) = handle(name, fetched).await?;
+        let target = match read {
+            Read::Processed => &folders.processed,
+            Read::Unreadable => &folders.unreadable,
+        };
+        mailbox.move_to(uid, target).await?;
+        done(&outcome);
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }

@@ -10,6 +10,7 @@ mod summary;
 mod writer;
 
 pub use fetch::{FetchError, Folders, MailboxError, ReportMailbox};
+pub(crate) use fetch::{Read, drain};
 pub use ingest::{IngestOutcome, IngestStatus, Input, Progress};
 pub use portcullis_store::{DmarcSettings, ReportedDomain, StoredFailure};
 pub use settings::{Dashboard, MAX_RETENTION_DAYS};

@@ -4,6 +4,11 @@
 //! given. An mbox mailbox is split into its emails (named `FILE#N`);
 //! Outlook `.msg` files are read by the engine. Each message gets a verdict
 //! or a one-line error; one bad file never stops the rest.
+//!
+//! `portcullis mail fetch` (in `fetch`) empties the office's "report
+//! phishing" mailbox instead.
+
+mod fetch;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -49,11 +54,26 @@ impl Line {
 }
 
 /// Run a `mail` subcommand.
-pub fn run(cli: &Cli, cmd: &MailCommand) -> Result<Outcome> {
-    let MailCommand::Triage { paths, office_domains, authserv_ids, known_senders } = cmd;
+pub async fn run(cli: &Cli, cmd: &MailCommand) -> Result<Outcome> {
+    match cmd {
+        MailCommand::Triage { paths, office_domains, authserv_ids, known_senders } => {
+            triage(cli, paths, office_domains, authserv_ids, known_senders)
+        }
+        MailCommand::Fetch { .. } => fetch::run(cli, cmd).await,
+    }
+}
+
+/// Run `mail triage`.
+fn triage(
+    cli: &Cli,
+    paths: &[PathBuf],
+    office_domains: &[String],
+    authserv_ids: &[String],
+    known_senders: &[String],
+) -> Result<Outcome> {
     let office = Office {
         domains: office_domains.iter().map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()).collect(),
-        authserv_ids: authserv_ids.clone(),
+        authserv_ids: authserv_ids.to_vec(),
         known_senders: known_senders.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
         ..Office::default()
     };

@@ -3,6 +3,7 @@
 mod dmarc;
 pub(crate) mod domain;
 mod files;
+mod imap;
 mod mail;
 mod office;
 mod operator;
@@ -29,6 +30,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Office(cmd) => office::run(&cli, cmd).await,
         Command::Operator(cmd) => operator::run(&cli, cmd).await,
         Command::Dmarc(cmd) => dmarc::run(&cli, cmd).await,
-        Command::Mail(cmd) => mail::run(&cli, cmd),
+        Command::Mail(cmd) => mail::run(&cli, cmd).await,
     }
 }
