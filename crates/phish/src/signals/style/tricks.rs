@@ -28,6 +28,16 @@ pub(super) fn check(email: &Email, name: &str, reasons: &mut Vec<Reason>) {
             ),
         ));
     }
+    if let Some(joined) = joined_words(&email.subject) {
+        reasons.push(Reason::new(
+            "joined_words",
+            20,
+            format!(
+                "Its subject joins words with underscores (\"{joined}\") so that mail filters do not read them as \
+                 words. People do not write subjects like that."
+            ),
+        ));
+    }
     if let Some(word) = disguised_word(&email.subject).or_else(|| disguised_word(name)) {
         reasons.push(Reason::new(
             "disguised_word",
@@ -88,6 +98,20 @@ fn is_junk(token: &str) -> bool {
 /// in a sender's name); real reference numbers are shorter or broken up.
 fn long_number(text: &str, digits: usize) -> Option<&str> {
     text.split(|c: char| !c.is_ascii_digit()).find(|run| run.len() >= digits)
+}
+
+/// The first run of three or more words joined by underscores
+/// ("Get_it_urgently_0.7495_BTC"), unless it is a file name.
+fn joined_words(subject: &str) -> Option<&str> {
+    subject.split_whitespace().find(|token| {
+        let words = token.split('_').filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+        let file_name = token.rsplit_once('.').is_some_and(|(_, ext)| {
+            (2..=4).contains(&ext.len())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && ext.chars().any(|c| c.is_ascii_alphabetic())
+        });
+        words >= 3 && !file_name
+    })
 }
 
 /// The first word spelt to fool a filter: Latin letters mixed with Cyrillic
@@ -188,6 +212,14 @@ mod tests {
         ] {
             assert!(codes(subject, "", "").is_empty(), "{subject}");
         }
+    }
+
+    #[test]
+    fn words_joined_by_underscores_are_named_but_file_names_are_not() {
+        assert_eq!(codes("Get_it_urgently_0.7495_BTC", "", ""), vec!["joined_words"]);
+        assert_eq!(codes("New Shared_Document_Review", "", ""), vec!["joined_words"]);
+        assert!(codes("Fwd: Budget_report_final.xlsx", "", "").is_empty());
+        assert!(codes("Minutes of the AGM_2024", "", "").is_empty());
     }
 
     #[test]
