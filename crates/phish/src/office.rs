@@ -8,7 +8,9 @@ pub struct Office {
     /// The office's own domains (its mail and website), besides parliament.uk.
     pub domains: Vec<String>,
     /// `authserv-id`s of the office's own receiving servers: only their
-    /// Authentication-Results headers are believed (anyone can write one).
+    /// Authentication-Results headers are believed when they say "pass"
+    /// (anyone can write one). [`crate::signals::auth::MICROSOFT_365`]
+    /// stands for Microsoft 365, whose header has no id.
     pub authserv_ids: Vec<String>,
     /// Known suppliers and contacts: addresses or whole domains (`@example.org` or `example.org`).
     pub known_senders: Vec<String>,

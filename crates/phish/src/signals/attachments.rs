@@ -156,24 +156,44 @@ fn archive(shown: &str, bytes: &[u8], mentions_password: bool, reasons: &mut Vec
             format!("The attachment {shown} is an archive: what is inside cannot be seen until it is opened."),
         ));
     }
-    if contains_dangerous_member(bytes) {
+    let members = members(bytes);
+    if members.dangerous {
         reasons.push(Reason::new(
             "dangerous_attachment",
             85,
             format!("The archive {shown} contains a file that runs a program when opened. Do not open it."),
         ));
     }
+    if members.nested {
+        reasons.push(Reason::new(
+            "nested_archive",
+            35,
+            format!(
+                "The archive {shown} holds another archive inside it. Packing files twice hides them from mail \
+                 filters; genuine senders have no reason to."
+            ),
+        ));
+    }
 }
 
-/// A zip's member names are in plain text in its headers: look for a
-/// dangerous extension among them.
-fn contains_dangerous_member(bytes: &[u8]) -> bool {
+/// What a zip's member names say: they are in plain text in its local
+/// headers, so they are read without unpacking anything.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Members {
+    /// A member runs a program or is a web page.
+    dangerous: bool,
+    /// A member is itself an archive.
+    nested: bool,
+}
+
+fn members(bytes: &[u8]) -> Members {
+    let mut found = Members::default();
     let mut rest = bytes;
     let mut seen = 0;
     while let Some(at) = find(rest, b"PK\x03\x04") {
         seen += 1;
         if seen > 1000 {
-            return false;
+            break;
         }
         let header = rest.get(at..).unwrap_or_default();
         let len = usize::from(u16::from_le_bytes([
@@ -182,12 +202,13 @@ fn contains_dangerous_member(bytes: &[u8]) -> bool {
         ]));
         let name = header.get(30..30 + len).unwrap_or_default();
         let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-        if name.rsplit_once('.').is_some_and(|(_, ext)| DANGEROUS.contains(&ext) || HTML_LIKE.contains(&ext)) {
-            return true;
+        if let Some((_, ext)) = name.rsplit_once('.') {
+            found.dangerous |= DANGEROUS.contains(&ext) || HTML_LIKE.contains(&ext);
+            found.nested |= ARCHIVES.contains(&ext);
         }
         rest = header.get(4..).unwrap_or_default();
     }
-    false
+    found
 }
 
 fn is_office(lower_name: &str, bytes: &[u8]) -> bool {
@@ -272,6 +293,26 @@ mod tests {
         assert_eq!(codes("nota.pdf", pdf, "Senha de acesso ao PDF: 123"), vec!["locked_document"]);
         // A bank statement locked with a password the reader already knows.
         assert!(codes("statement.pdf", pdf, "Your statement is attached.").is_empty());
+    }
+
+    /// A zip of one stored member named `name`.
+    fn zip_with(name: &str) -> Vec<u8> {
+        let mut zip = b"PK\x03\x04\x14\x00\x00\x00".to_vec();
+        zip.extend([0; 18]);
+        zip.extend(u16::try_from(name.len()).unwrap().to_le_bytes());
+        zip.extend([0, 0]);
+        zip.extend(name.as_bytes());
+        zip
+    }
+
+    #[test]
+    fn archives_inside_archives_and_programs_inside_are_named() {
+        assert_eq!(codes("docs.zip", &zip_with("inner.zip"), ""), vec!["archive_attachment", "nested_archive"]);
+        assert_eq!(
+            codes("docs.zip", &zip_with("Invoice.pdf.js"), ""),
+            vec!["archive_attachment", "dangerous_attachment"]
+        );
+        assert_eq!(codes("docs.zip", &zip_with("minutes.pdf"), ""), vec!["archive_attachment"]);
     }
 
     #[test]

@@ -108,7 +108,12 @@ pub fn check(email: &Email, office: &Office, reasons: &mut Vec<Reason>) -> AuthV
 fn view(email: &Email, office: &Office) -> AuthView {
     // The office's own header if there is one; otherwise the topmost,
     // added last, believed only for failures.
-    let trusted = email.authentication_results.iter().find(|h| is_trusted(h, office));
+    let microsoft = office.authserv_ids.iter().any(|id| id.eq_ignore_ascii_case(MICROSOFT_365));
+    let trusted = email.authentication_results.iter().find(|h| is_trusted(h, office)).or_else(|| {
+        // Exchange Online stamps its header on top of every message it
+        // receives, so for an office on it the topmost unnamed one is its own.
+        email.authentication_results.first().filter(|h| microsoft && is_unnamed(h))
+    });
     let Some(header) = trusted.or_else(|| email.authentication_results.first()) else {
         return AuthView::default();
     };
@@ -139,10 +144,18 @@ fn view(email: &Email, office: &Office) -> AuthView {
     view
 }
 
+/// The `authserv-id` an office configures to say its mail arrives through
+/// Microsoft 365, whose Authentication-Results header carries no id.
+pub const MICROSOFT_365: &str = "microsoft-365";
+
+/// Microsoft 365's header has no authserv-id: it starts with a method.
+fn is_unnamed(header: &str) -> bool {
+    header.split(';').next().unwrap_or_default().contains('=')
+}
+
 fn is_trusted(header: &str, office: &Office) -> bool {
     let first = header.split(';').next().unwrap_or_default();
-    // Microsoft 365's header has no authserv-id: it starts with a method.
-    if first.contains('=') {
+    if is_unnamed(header) {
         return false;
     }
     let id = first.split_whitespace().next().unwrap_or_default();
@@ -204,6 +217,26 @@ mod tests {
         let mut reasons = Vec::new();
         check(&email(implicit), &Office::default(), &mut reasons);
         assert_eq!(reasons[0].code, "spoofed_sender");
+    }
+
+    #[test]
+    fn an_office_on_microsoft_365_trusts_the_topmost_unnamed_header() {
+        let pass = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=bank.example; dkim=pass (signature was \
+                    verified) header.d=bank.example;dmarc=pass action=none header.from=bank.example;compauth=pass";
+        let office = Office { authserv_ids: vec![MICROSOFT_365.into()], ..Office::default() };
+        let mut reasons = Vec::new();
+        let view = check(&email(pass), &office, &mut reasons);
+        assert!(view.from_is_genuine());
+        assert_eq!(reasons[0].code, "dmarc_pass");
+        // Only the topmost: a forged pass below Microsoft's own header is not read.
+        let mut forged = email("spf=fail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example");
+        forged.authentication_results.push(pass.into());
+        let mut reasons = Vec::new();
+        assert!(!check(&forged, &office, &mut reasons).from_is_genuine());
+        assert_eq!(reasons[0].code, "dmarc_fail");
+        // Without the setting, the same pass is not believed.
+        let mut reasons = Vec::new();
+        assert!(!check(&email(pass), &Office::default(), &mut reasons).from_is_genuine());
     }
 
     #[test]

@@ -179,6 +179,7 @@ pub fn check(email: &Email, office: &Office, auth: &AuthView, protected: &Protec
         ));
     }
     reply_to(email, from, &site, freemail, reasons);
+    bounces(email, from, &site, office, reasons);
 }
 
 /// What the office's own feedback says about this sender.
@@ -288,6 +289,68 @@ fn reply_to(email: &Email, from: &Mailbox, site: &str, freemail: bool, reasons: 
                 reply.address,
                 from.address,
                 if reply_free { " — a free webmail address" } else { "" }
+            ),
+        ));
+    }
+}
+
+/// Services genuine organisations send bulk and transactional mail
+/// through, whose bounce addresses are theirs rather than the sender's.
+const SENDING_SERVICES: &[&str] = &[
+    "amazonses.com",
+    "sendgrid.net",
+    "mailgun.org",
+    "mailgun.net",
+    "mcsv.net",
+    "mcdlv.net",
+    "rsgsv.net",
+    "mandrillapp.com",
+    "sparkpostmail.com",
+    "exacttarget.com",
+    "salesforce.com",
+    "mktomail.com",
+    "hubspotemail.net",
+    "sendinblue.com",
+    "brevo.com",
+    "mailjet.com",
+    "postmarkapp.com",
+    "mtasv.net",
+    "oracleemaildelivery.com",
+    "govdelivery.com",
+    "notifications.service.gov.uk",
+    "createsend.com",
+    "cmail19.com",
+    "cmail20.com",
+    "constantcontact.com",
+    "zendesk.com",
+    "google.com",
+    "outlook.com",
+    "microsoft.com",
+    "messagelabs.com",
+    "mimecast.com",
+];
+
+/// Mail claiming a brand's or the office's own address whose bounces go
+/// to some unrelated domain (not a sending service): the address is
+/// borrowed, and the Return-Path shows where the sender really is.
+fn bounces(email: &Email, from: &Mailbox, site: &str, office: &Office, reasons: &mut Vec<Reason>) {
+    let Some(return_path) = email.return_path.as_deref() else { return };
+    let bounce_domain = return_path.rsplit_once('@').map_or(return_path, |(_, d)| d);
+    let bounce_site = lookalike::site(bounce_domain);
+    if bounce_site.is_empty() || bounce_site == site || is_within_any(bounce_domain, SENDING_SERVICES) {
+        return;
+    }
+    let domain = from.domain();
+    let claimed = brands::owner_of(domain).map(|b| b.name).or_else(|| {
+        office.protected_domains().any(|own| lookalike::is_within(domain, own)).then_some("your office or Parliament")
+    });
+    if let Some(claimed) = claimed {
+        reasons.push(Reason::new(
+            "bounce_mismatch",
+            30,
+            format!(
+                "It claims to come from {domain} ({claimed}), but undeliverable replies go to {bounce_domain}, which \
+                 is neither theirs nor a mail service — a sign that the sender's address is borrowed."
             ),
         ));
     }

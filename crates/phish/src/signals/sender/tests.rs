@@ -141,3 +141,25 @@ fn the_offices_own_feedback_is_weighed() {
     // Without a history, nobody is called new.
     assert!(codes(None, "other@mixed.example", None, &Office::default(), none).is_empty());
 }
+
+#[test]
+fn a_brands_address_with_bounces_elsewhere_is_named() {
+    let with_bounce = |from: &str, bounce: &str| {
+        let email = Email {
+            from: Some(Mailbox { name: None, address: from.into() }),
+            from_count: 1,
+            return_path: Some(bounce.into()),
+            ..Email::default()
+        };
+        let office = Office { domains: vec!["office.example".into()], ..Office::default() };
+        let mut reasons = Vec::new();
+        check(&email, &office, &AuthView::default(), &crate::protected_for(&office), &mut reasons);
+        reasons.iter().map(|r| r.code).collect::<Vec<_>>()
+    };
+    assert_eq!(with_bounce("security@microsoft.com", "x@bulk-sender.example"), vec!["bounce_mismatch"]);
+    assert_eq!(with_bounce("jane@office.example", "x@bulk-sender.example"), vec!["bounce_mismatch"]);
+    // Bounces through a sending service, to the sender's own domain, or from an ordinary sender are fine.
+    assert!(with_bounce("security@microsoft.com", "0100abc@eu-west-1.amazonses.com").is_empty());
+    assert!(with_bounce("security@microsoft.com", "bounce@email.microsoft.com").is_empty());
+    assert!(with_bounce("news@charity.example", "x@bulk-sender.example").is_empty());
+}
