@@ -8,6 +8,11 @@
 //! office's call on a message ("this was safe", "this was phishing") is
 //! fed back into the next triage: a sender marked phishing scores higher,
 //! a sender marked safe stops being new.
+//!
+//! The office also names the receiving mail servers whose
+//! Authentication-Results header it trusts: a "pass" in that header is
+//! believed only from them (anyone can write such a header), and a known
+//! sender counts only when DMARC passed there.
 
 use portcullis_phish::view::{SafeView, safe_view};
 use portcullis_phish::{Limits, Triage, TriageError, Triager};
@@ -27,6 +32,10 @@ pub const RECENT_REPORTS: u32 = 50;
 const MAX_SENDER: usize = 254;
 /// The longest note on a known sender.
 const MAX_NOTE: usize = 200;
+/// The most receiving servers an office may trust.
+const MAX_TRUSTED_SERVERS: usize = 10;
+/// The longest server name (a DNS name is at most 253 characters).
+const MAX_SERVER: usize = 253;
 
 /// One message triaged just now: the stored summary, the engine's answer
 /// and the safe view (which is not stored).
@@ -55,6 +64,9 @@ pub enum PhishError {
     /// The office does not list that sender.
     #[error("That sender is not on your office's list")]
     NotListed,
+    /// The trusted mail servers typed are not a list of server names.
+    #[error("{0}")]
+    Servers(String),
     /// Anything else (the policy, the database).
     #[error(transparent)]
     Other(#[from] AppError),
@@ -178,17 +190,33 @@ impl App {
         Ok(())
     }
 
+    /// The receiving mail servers whose Authentication-Results the office
+    /// trusts, sorted.
+    pub async fn trusted_servers(&self, who: &SignedIn) -> Result<Vec<String>, AppError> {
+        let office = self.require(who, Action::ViewChecks).await?;
+        Ok(self.store().phish_knowledge(office).await?.trusted_servers)
+    }
+
+    /// Replace the receiving mail servers the office trusts with the list
+    /// typed (commas, spaces or new lines between them; empty clears it);
+    /// audited with the new list. Returns the list as stored.
+    pub async fn set_trusted_servers(&self, who: &SignedIn, typed: &str) -> Result<Vec<String>, PhishError> {
+        let office = self.require(who, Action::ManageOffice).await?;
+        let servers = server_list(typed).map_err(PhishError::Servers)?;
+        self.store().set_trusted_servers(office, &servers).await?;
+        self.audit(office, &actor(who), "phish.servers_set", None, &servers.join(", ")).await?;
+        Ok(servers)
+    }
+
     /// What triage knows about `office`: its watched domains, its people's
-    /// names, its known senders and its earlier calls.
+    /// names, its trusted mail servers, its known senders and its earlier calls.
     pub(crate) async fn phish_office(&self, office: OfficeId) -> Result<portcullis_phish::Office, AppError> {
         let knowledge = self.store().phish_knowledge(office).await?;
         let domains = self.store().watched_domains(office).await?.into_iter().map(|d| d.domain).collect();
         let people = self.store().list_people(office).await?.into_iter().map(|p| p.name.as_str().to_lowercase());
         Ok(portcullis_phish::Office {
             domains,
-            // Which receiving servers' Authentication-Results to believe is
-            // not yet an office setting: none are believed.
-            authserv_ids: Vec::new(),
+            authserv_ids: knowledge.trusted_servers,
             known_senders: knowledge.known_senders,
             people: people.collect(),
             marked_phishing: knowledge.marked_phishing,
@@ -269,6 +297,34 @@ pub(crate) fn sender_value(typed: &str) -> Result<String, String> {
     Ok(value)
 }
 
+/// The trusted servers typed, as stored: lowercase, sorted, each once.
+/// Each is [`MICROSOFT_365`](portcullis_phish::signals::auth::MICROSOFT_365)
+/// or an `authserv-id` shaped like a host name (RFC 8601 lets it be any
+/// token, but receivers write their host name, and a narrow shape keeps
+/// mistyped sentences out).
+pub(crate) fn server_list(typed: &str) -> Result<Vec<String>, String> {
+    let mut servers = Vec::new();
+    for entry in typed.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
+        let server = entry.to_lowercase();
+        let host_like =
+            server.len() <= MAX_SERVER && server.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !host_like {
+            let shown: String = entry.chars().filter(|c| !c.is_control()).take(60).collect();
+            return Err(format!(
+                "\"{shown}\" is not a mail server name. Enter microsoft-365, or a name like mx.google.com \
+                 (letters, numbers, dots and hyphens only), with a comma between each"
+            ));
+        }
+        servers.push(server);
+    }
+    servers.sort();
+    servers.dedup();
+    if servers.len() > MAX_TRUSTED_SERVERS {
+        return Err(format!("Enter at most {MAX_TRUSTED_SERVERS} mail servers; you entered {}", servers.len()));
+    }
+    Ok(servers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +336,23 @@ mod tests {
         for bad in ["", "printer", "a b@x.example", "@", "x@", "-x.example", "x..example", "<script>.example"] {
             assert!(sender_value(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn trusted_servers_are_host_like_lowercase_and_distinct() {
+        assert_eq!(
+            server_list(" MX.Google.com,\nmicrosoft-365  mx.google.com,,\r\n").unwrap(),
+            vec!["microsoft-365".to_owned(), "mx.google.com".to_owned()]
+        );
+        assert!(server_list(" , \n").unwrap().is_empty(), "nothing typed clears the list");
+        for bad in ["mx_1.example", "<script>", "mx.example;", "bücher.example", &"a".repeat(254)] {
+            let err = server_list(&format!("mx.google.com, {bad}")).unwrap_err();
+            assert!(err.contains("is not a mail server name"), "{bad:?}: {err}");
+        }
+        assert!(server_list(&"a".repeat(253)).is_ok());
+        let eleven: Vec<String> = (0..11).map(|i| format!("mx{i}.example")).collect();
+        assert!(server_list(&eleven.join(",")).unwrap_err().contains("at most 10"));
+        assert_eq!(server_list(&[eleven[..10].join(","), eleven[..10].join(" ")].join("\n")).unwrap().len(), 10);
     }
 
     #[test]

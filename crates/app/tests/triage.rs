@@ -1,6 +1,7 @@
 //! Phishing triage as an office meets it: upload a suspicious email and get
 //! a verdict and a safe view; the office's call on it changes how the next
-//! message from that sender is weighed; its known senders are its own; and
+//! message from that sender is weighed; its known senders are its own and
+//! count only when a mail server the office trusts vouches for them; and
 //! no office ever reads, or judges, another office's reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -8,7 +9,8 @@ mod common;
 
 use common::{Deployment, PASSWORD, deployment, signed_in};
 use portcullis_app::auth::SignedIn;
-use portcullis_app::{AccountForm, AppError, NewOfficeRequest, PhishError};
+use portcullis_app::policy::Denied;
+use portcullis_app::{AccountForm, AppError, InviteRequest, NewOfficeRequest, PhishError};
 use portcullis_store::{AuditQuery, Outcome};
 
 /// A message from `from` about `subject`, with a link whose words and destination disagree.
@@ -108,6 +110,76 @@ async fn known_senders_are_listed_checked_and_audited() {
     let log = d.app.store().list_audit(sam.user.office_id.unwrap(), &AuditQuery::default()).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     assert!(actions.contains(&"phish.sender_added") && actions.contains(&"phish.sender_removed"), "{actions:?}");
+}
+
+/// A supplier's invoice as it arrives through Microsoft 365: its header on
+/// top, with no authserv-id, saying the sender passed every check.
+fn through_microsoft_365(from: &str) -> Vec<u8> {
+    format!(
+        "Authentication-Results: spf=pass (sender IP is 192.0.2.25) smtp.mailfrom=supplier.example;          dkim=pass (signature was verified) header.d=supplier.example;dmarc=pass action=none          header.from=supplier.example;compauth=pass reason=100\r\n         Authentication-Results: mx.forger.example; dmarc=pass header.from=supplier.example\r\n{}",
+        String::from_utf8(message(from, "Invoice for November")).unwrap()
+    )
+    .into_bytes()
+}
+
+/// Someone in Sam's office with `role`, signed in.
+async fn colleague(d: &Deployment, sam: &SignedIn, role: &str, email: &str) -> SignedIn {
+    let request = InviteRequest { name: "Kim Lee", email, role };
+    let invited = d.app.invite(sam, &request).await.unwrap();
+    let token = invited.link.split("token=").nth(1).unwrap().to_owned();
+    d.app.accept_invitation(&token, PASSWORD, None).await.unwrap();
+    signed_in(d, email).await
+}
+
+#[tokio::test]
+async fn a_known_sender_counts_only_when_a_trusted_server_vouches_for_it() {
+    let (d, sam) = office().await;
+    d.app.add_known_sender(&sam, "supplier.example", "Our stationery supplier").await.unwrap();
+    let raw = through_microsoft_365("Supplier Accounts <accounts@supplier.example>");
+
+    let untrusted = d.app.triage_upload(&sam, &raw, "before.eml").await.unwrap();
+    assert!(!codes(&untrusted).contains(&"known_sender"), "{:?}", codes(&untrusted));
+    assert!(!codes(&untrusted).contains(&"dmarc_pass"), "no server is trusted yet: {:?}", codes(&untrusted));
+    assert!(d.app.trusted_servers(&sam).await.unwrap().is_empty());
+
+    let set = d.app.set_trusted_servers(&sam, " Microsoft-365 ").await.unwrap();
+    assert_eq!(set, vec!["microsoft-365".to_owned()]);
+    assert_eq!(d.app.trusted_servers(&sam).await.unwrap(), set);
+    let trusted = d.app.triage_upload(&sam, &raw, "after.eml").await.unwrap();
+    assert!(codes(&trusted).contains(&"known_sender"), "{:?}", codes(&trusted));
+    assert!(codes(&trusted).contains(&"dmarc_pass"), "{:?}", codes(&trusted));
+
+    let log = d.app.store().list_audit(sam.user.office_id.unwrap(), &AuditQuery::default()).await.unwrap();
+    let entry = log.iter().find(|e| e.action == "phish.servers_set").unwrap();
+    assert_eq!(entry.detail, "microsoft-365");
+
+    let both = d.app.set_trusted_servers(&sam, "mx.google.com,\nmicrosoft-365 MX.GOOGLE.COM").await.unwrap();
+    assert_eq!(both, vec!["microsoft-365".to_owned(), "mx.google.com".to_owned()], "sorted, each once");
+    assert!(d.app.set_trusted_servers(&sam, "").await.unwrap().is_empty(), "an empty list clears it");
+    let cleared = d.app.triage_upload(&sam, &raw, "cleared.eml").await.unwrap();
+    assert!(!codes(&cleared).contains(&"known_sender"), "{:?}", codes(&cleared));
+}
+
+#[tokio::test]
+async fn a_bad_server_list_is_refused_and_only_managers_may_set_one() {
+    let (d, sam) = office().await;
+    d.app.set_trusted_servers(&sam, "microsoft-365").await.unwrap();
+    let bad = d.app.set_trusted_servers(&sam, "mx.google.com, mail_2.example").await.unwrap_err();
+    let named = "\"mail_2.example\" is not a mail server name";
+    assert!(matches!(&bad, PhishError::Servers(m) if m.contains(named)), "{bad:?}");
+    let bad = d.app.set_trusted_servers(&sam, "<script>alert(1)</script>").await.unwrap_err();
+    assert!(matches!(bad, PhishError::Servers(_)), "{bad:?}");
+    let many: Vec<String> = (0..11).map(|i| format!("mx{i}.example.org")).collect();
+    let bad = d.app.set_trusted_servers(&sam, &many.join(", ")).await.unwrap_err();
+    assert!(matches!(&bad, PhishError::Servers(m) if m.contains("at most 10")), "{bad:?}");
+    assert_eq!(d.app.trusted_servers(&sam).await.unwrap(), vec!["microsoft-365".to_owned()], "unchanged");
+
+    for (role, email) in [("caseworker", "kim@example.org.uk"), ("readonly", "rae@example.org.uk")] {
+        let who = colleague(&d, &sam, role, email).await;
+        let refused = d.app.set_trusted_servers(&who, "mx.google.com").await.unwrap_err();
+        assert!(matches!(refused, PhishError::Other(AppError::Denied(Denied::Forbidden))), "{role}: {refused:?}");
+        assert_eq!(d.app.trusted_servers(&who).await.unwrap(), vec!["microsoft-365".to_owned()], "{role} may read");
+    }
 }
 
 /// Two offices opened by the operator, each with its manager signed in.

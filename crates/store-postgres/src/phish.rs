@@ -1,5 +1,5 @@
-//! The `phish_reports` and `phish_senders` tables: the [`PhishStore`] half
-//! of the store.
+//! The `phish_reports`, `phish_senders` and `phish_servers` tables: the
+//! [`PhishStore`] half of the store.
 
 use async_trait::async_trait;
 use portcullis_store::{
@@ -174,17 +174,63 @@ impl PhishStore for PgStore {
         rows.into_iter().map(sender_from_row).collect()
     }
 
+    async fn set_trusted_servers(&self, office: OfficeId, servers: &[String]) -> Result<(), StoreError> {
+        let failed = |e| errors::query_failed(&self.location, e);
+        let missing = || StoreError::NotFound(format!("office {office}"));
+        let mut tx = self.pool.begin().await.map_err(failed)?;
+        // Lock the office row: two replacements at once (two servers, a
+        // double click) then run one after the other. Without it, under read
+        // committed, each DELETE would miss the rows the other is inserting
+        // and the office would end up with both lists. NO KEY UPDATE still
+        // lets other rows that refer to the office be written meanwhile.
+        let locked: Option<Uuid> = sqlx::query_scalar("SELECT id FROM offices WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(office.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(failed)?;
+        if locked.is_none() {
+            return Err(missing());
+        }
+        sqlx::query("DELETE FROM phish_servers WHERE office_id = $1")
+            .bind(office.as_uuid())
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+        let servers: Vec<String> = servers.iter().map(|s| without_nul(s)).collect();
+        // The whole list in one statement; a server given twice is trusted once.
+        sqlx::query(
+            "INSERT INTO phish_servers (office_id, authserv_id) SELECT $1, s FROM unnest($2::text[]) AS t(s) \
+             ON CONFLICT (office_id, authserv_id) DO NOTHING",
+        )
+        .bind(office.as_uuid())
+        .bind(&servers)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| if errors::is_violation(&e, ErrorKind::ForeignKeyViolation) { missing() } else { failed(e) })?;
+        tx.commit().await.map_err(failed)
+    }
+
     async fn phish_knowledge(&self, office: OfficeId) -> Result<PhishKnowledge, StoreError> {
         let known = self.known_senders(office).await?.into_iter().map(|s| s.value).collect();
         Ok(PhishKnowledge {
             known_senders: known,
             marked_phishing: self.addresses_marked(office, Outcome::Phishing).await?,
             seen_safe: self.addresses_marked(office, Outcome::Safe).await?,
+            trusted_servers: self.trusted_servers(office).await?,
         })
     }
 }
 
 impl PgStore {
+    /// The office's trusted receiving servers, sorted.
+    async fn trusted_servers(&self, office: OfficeId) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT authserv_id FROM phish_servers WHERE office_id = $1 ORDER BY authserv_id")
+            .bind(office.as_uuid())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| errors::query_failed(&self.location, e))
+    }
+
     /// The distinct, non-empty From addresses of the office's reports with `outcome`.
     async fn addresses_marked(&self, office: OfficeId, outcome: Outcome) -> Result<Vec<String>, StoreError> {
         sqlx::query_scalar(

@@ -1,5 +1,5 @@
-//! The `phish_reports` and `phish_senders` tables: the [`PhishStore`] half
-//! of the store.
+//! The `phish_reports`, `phish_senders` and `phish_servers` tables: the
+//! [`PhishStore`] half of the store.
 
 use async_trait::async_trait;
 use portcullis_store::{
@@ -172,17 +172,63 @@ impl PhishStore for SqliteStore {
         rows.into_iter().map(sender_from_row).collect()
     }
 
+    async fn set_trusted_servers(&self, office: OfficeId, servers: &[String]) -> Result<(), StoreError> {
+        let failed = |e| errors::query_failed(&self.location, e);
+        let missing = || StoreError::NotFound(format!("office {office}"));
+        // IMMEDIATE takes the write lock up front: the old list goes and the
+        // new one arrives with no moment at which triage reads neither.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(failed)?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM offices WHERE id = ?1")
+            .bind(office.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(failed)?;
+        if exists.is_none() {
+            return Err(missing());
+        }
+        sqlx::query("DELETE FROM phish_servers WHERE office_id = ?1")
+            .bind(office.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+        for server in servers {
+            // A server given twice is trusted once, not an error.
+            sqlx::query(
+                "INSERT INTO phish_servers (office_id, authserv_id) VALUES (?1, ?2) \
+                 ON CONFLICT (office_id, authserv_id) DO NOTHING",
+            )
+            .bind(office.to_string())
+            .bind(without_nul(server))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if errors::is_violation(&e, ErrorKind::ForeignKeyViolation) { missing() } else { failed(e) }
+            })?;
+        }
+        tx.commit().await.map_err(failed)
+    }
+
     async fn phish_knowledge(&self, office: OfficeId) -> Result<PhishKnowledge, StoreError> {
         let known = self.known_senders(office).await?.into_iter().map(|s| s.value).collect();
         Ok(PhishKnowledge {
             known_senders: known,
             marked_phishing: self.addresses_marked(office, Outcome::Phishing).await?,
             seen_safe: self.addresses_marked(office, Outcome::Safe).await?,
+            trusted_servers: self.trusted_servers(office).await?,
         })
     }
 }
 
 impl SqliteStore {
+    /// The office's trusted receiving servers, sorted.
+    async fn trusted_servers(&self, office: OfficeId) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT authserv_id FROM phish_servers WHERE office_id = ?1 ORDER BY authserv_id")
+            .bind(office.to_string())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(|e| errors::query_failed(&self.location, e))
+    }
+
     /// The distinct, non-empty From addresses of the office's reports with `outcome`.
     async fn addresses_marked(&self, office: OfficeId, outcome: Outcome) -> Result<Vec<String>, StoreError> {
         sqlx::query_scalar(

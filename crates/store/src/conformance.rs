@@ -40,7 +40,7 @@ pub use domains::{
 };
 pub use phish::{
     known_senders_are_per_office_and_unique, phish_knowledge_follows_the_offices_calls,
-    phish_reports_round_trip_newest_first_and_per_office,
+    phish_reports_round_trip_newest_first_and_per_office, trusted_servers_are_replaced_whole_and_per_office,
 };
 pub use sessions::{
     deleting_nothing_is_fine, session_round_trip_and_touch, sessions_end_one_at_a_time_or_all_together,
@@ -125,6 +125,7 @@ macro_rules! conformance_tests {
             phish_reports_round_trip_newest_first_and_per_office,
             known_senders_are_per_office_and_unique,
             phish_knowledge_follows_the_offices_calls,
+            trusted_servers_are_replaced_whole_and_per_office,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

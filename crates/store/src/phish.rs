@@ -1,8 +1,9 @@
 //! Phishing triage as the office keeps it: one summary row per message
 //! someone triaged (never the body or attachments: constituents' casework is
 //! sensitive, and only the verdict and its reasons are needed later), the
-//! office's own call on each (safe or phishing), and the office's list of
-//! known senders.
+//! office's own call on each (safe or phishing), the office's list of
+//! known senders, and the receiving mail servers whose Authentication-Results
+//! it trusts.
 
 use std::fmt;
 use std::str::FromStr;
@@ -177,6 +178,9 @@ pub struct PhishKnowledge {
     pub marked_phishing: Vec<String>,
     /// From addresses of reports the office marked safe, sorted, distinct.
     pub seen_safe: Vec<String>,
+    /// The `authserv-id`s of the receiving mail servers whose
+    /// Authentication-Results the office trusts, sorted.
+    pub trusted_servers: Vec<String>,
 }
 
 /// Triage reports and known senders.
@@ -214,7 +218,13 @@ pub trait PhishStore: Send + Sync {
     /// The office's known senders, by value.
     async fn known_senders(&self, office: OfficeId) -> Result<Vec<KnownSender>, StoreError>;
 
-    /// What triage needs: known senders and the office's calls so far.
+    /// Replace the office's trusted receiving servers (their `authserv-id`s)
+    /// with `servers`, in one transaction; an empty list clears them and a
+    /// value given twice is kept once. [`StoreError::NotFound`] if the office
+    /// does not exist.
+    async fn set_trusted_servers(&self, office: OfficeId, servers: &[String]) -> Result<(), StoreError>;
+
+    /// What triage needs: known senders, trusted servers and the office's calls so far.
     async fn phish_knowledge(&self, office: OfficeId) -> Result<PhishKnowledge, StoreError>;
 }
 

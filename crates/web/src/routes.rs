@@ -116,6 +116,7 @@ pub(crate) const ROUTES: &[RouteSpec] = &[
     route(Post, "/triage/{id}/outcome", RUN_CHECKS, |m| on(m, pages::triage::outcome)),
     route(Post, "/triage/senders", MANAGE_OFFICE, |m| on(m, pages::triage::add_sender)),
     route(Post, "/triage/senders/remove", MANAGE_OFFICE, |m| on(m, pages::triage::remove_sender)),
+    route(Post, "/triage/servers", MANAGE_OFFICE, |m| on(m, pages::triage::set_servers)),
     route(Get, "/operator", OPERATE, |m| on(m, pages::operator::show)),
     route(Post, "/operator/offices", OPERATE, |m| on(m, pages::operator::open_office)),
     route(Get, "/people", MANAGE, |m| on(m, pages::people::list)),

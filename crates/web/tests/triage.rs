@@ -1,8 +1,9 @@
 //! The phishing triage pages: someone in the office uploads a suspicious
 //! email and sees the verdict, the reasons, what to do and the message made
 //! harmless; their call on it is recorded; the office keeps a list of known
-//! senders; nothing in an email can run, load or link from our page; forms
-//! need their CSRF token; another office's reports do not exist.
+//! senders and names the mail server it trusts to vouch for them; nothing
+//! in an email can run, load or link from our page; forms need their CSRF
+//! token; another office's reports do not exist.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
@@ -229,4 +230,63 @@ async fn a_file_over_the_triage_limit_is_refused_with_the_limit_named() {
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(huge.body.contains("What you sent is too large"), "{}", huge.body);
     assert!(site.app.store().phish_reports(office, 10).await.unwrap().is_empty());
+}
+
+/// The receiving mail servers the office trusts, as stored.
+async fn trusted(site: &Site, office: OfficeId) -> Vec<String> {
+    site.app.store().phish_knowledge(office).await.unwrap().trusted_servers
+}
+
+#[tokio::test]
+async fn a_manager_names_the_offices_mail_server_and_others_only_read_it() {
+    let (site, office) = office_site().await;
+    let (mut sam, _) = site.signed_in_as(Role::Manager, Some(office), "Sam Okafor").await;
+    let page = sam.get("/triage").await;
+    assert!(page.body.contains("Your office's mail server"), "{}", page.body);
+    assert!(page.body.contains("enter microsoft-365. Otherwise enter the name your mail server writes at the start"));
+    assert!(
+        page.body.contains(r#"action="/triage/servers""#) && page.body.contains(r#"aria-describedby="servers-hint""#)
+    );
+    assert!(page.body.contains("No mail server has been set yet"));
+    let csrf = Browser::csrf(&page);
+
+    sam.post("/triage/servers", &[("servers", "mx.forger.example")]).await.assert_form_expired();
+    let cross = sam
+        .post_from(
+            "/triage/servers",
+            &[("csrf", &csrf), ("servers", "mx.forger.example")],
+            Some("https://evil.example"),
+        )
+        .await;
+    cross.assert_form_expired();
+    assert!(trusted(&site, office).await.is_empty(), "nothing saved without the token");
+
+    let saved = sam.post("/triage/servers", &[("csrf", &csrf), ("servers", "Microsoft-365,\r\nmx.google.com")]).await;
+    saved.assert_redirect("/triage");
+    let shown = sam.get("/triage?done=servers_set").await;
+    assert!(shown.body.contains("mail server setting has been saved"), "{}", shown.body);
+    assert!(shown.body.contains("<li>microsoft-365</li>") && shown.body.contains("<li>mx.google.com</li>"));
+    assert!(shown.body.contains(r#"value="microsoft-365, mx.google.com""#), "the box holds the current list");
+    assert_eq!(trusted(&site, office).await, vec!["microsoft-365".to_owned(), "mx.google.com".to_owned()]);
+    assert!(site.audit_actions(office).await.contains(&"phish.servers_set".to_owned()));
+
+    let bad = sam.post("/triage/servers", &[("csrf", &csrf), ("servers", "mx.google.com <script>x</script>")]).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    assert!(bad.body.contains("<title>Error: Phishing triage") && bad.body.contains(r##"href="#servers""##));
+    assert!(bad.body.contains("is not a mail server name") && bad.body.contains(r#"id="servers-error""#));
+    assert!(!bad.body.contains("<script>x"), "escaped: {}", bad.body);
+    assert_eq!(trusted(&site, office).await.len(), 2, "a bad list changes nothing");
+
+    let (mut kim, _) = site.signed_in_as(Role::Caseworker, Some(office), "Kim Lee").await;
+    let seen = kim.get("/triage").await;
+    assert!(seen.body.contains("<li>microsoft-365</li>"), "others see the list");
+    assert!(!seen.body.contains(r#"action="/triage/servers""#), "but get no form");
+    let refused =
+        kim.post("/triage/servers", &[("csrf", &Browser::csrf(&seen)), ("servers", "mx.forger.example")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(trusted(&site, office).await.len(), 2, "unchanged");
+
+    let cleared = sam.post("/triage/servers", &[("csrf", &csrf), ("servers", "")]).await;
+    cleared.assert_redirect("/triage");
+    assert!(trusted(&site, office).await.is_empty(), "an empty box clears the setting");
 }

@@ -1,5 +1,5 @@
-//! Stories about phishing triage reports, the office's calls on them and
-//! its known senders.
+//! Stories about phishing triage reports, the office's calls on them, its
+//! known senders and the receiving mail servers it trusts.
 
 use portcullis_types::{OfficeId, UserId};
 
@@ -156,10 +156,55 @@ pub async fn phish_knowledge_follows_the_offices_calls(h: &dyn Harness) {
             known_senders: vec!["printer.example".into()],
             marked_phishing: vec!["a@evil.example".into(), "z@evil.example".into()],
             seen_safe: vec!["friend@ok.example".into()],
+            trusted_servers: Vec::new(),
         }
     );
     let theirs = store.phish_knowledge(b.id).await.unwrap();
     assert_eq!(theirs.marked_phishing, vec!["b@elsewhere.example".to_owned()]);
     assert!(theirs.known_senders.is_empty() && theirs.seen_safe.is_empty());
+    store.close().await;
+}
+
+/// The receiving servers an office trusts are its own list: set whole,
+/// replaced whole (a value given twice is kept once), read back sorted in
+/// the office's knowledge, never seen by another office, cleared by an
+/// empty list; a missing office is not found.
+pub async fn trusted_servers_are_replaced_whole_and_per_office(h: &dyn Harness) {
+    let w = World::new();
+    let store = open(h).await;
+    let a = store.create_office(&w.office("Office A")).await.unwrap();
+    let b = store.create_office(&w.office("Office B")).await.unwrap();
+    let list = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    assert!(store.phish_knowledge(a.id).await.unwrap().trusted_servers.is_empty(), "none until set");
+
+    store.set_trusted_servers(a.id, &list(&["mx.office-a.example", "microsoft-365"])).await.unwrap();
+    store.set_trusted_servers(b.id, &list(&["mx.google.com"])).await.unwrap();
+    let servers = |k: PhishKnowledge| k.trusted_servers;
+    assert_eq!(
+        servers(store.phish_knowledge(a.id).await.unwrap()),
+        list(&["microsoft-365", "mx.office-a.example"]),
+        "sorted"
+    );
+
+    store
+        .set_trusted_servers(a.id, &list(&["relay.office-a.example", "mx.google.com", "mx.google.com"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        servers(store.phish_knowledge(a.id).await.unwrap()),
+        list(&["mx.google.com", "relay.office-a.example"]),
+        "the old list is gone, the duplicate kept once"
+    );
+    assert_eq!(servers(store.phish_knowledge(b.id).await.unwrap()), list(&["mx.google.com"]), "office B's own");
+
+    store.set_trusted_servers(a.id, &[]).await.unwrap();
+    assert!(servers(store.phish_knowledge(a.id).await.unwrap()).is_empty(), "an empty list clears");
+    assert_eq!(servers(store.phish_knowledge(b.id).await.unwrap()), list(&["mx.google.com"]), "office B's stays");
+
+    let ghost = OfficeId::generate(&w.random);
+    let err = store.set_trusted_servers(ghost, &list(&["mx.google.com"])).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    let err = store.set_trusted_servers(ghost, &[]).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     store.close().await;
 }

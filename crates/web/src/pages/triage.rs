@@ -1,7 +1,7 @@
 //! `/triage`: upload a suspicious email and see what Portcullis makes of it
 //! (the verdict, the reasons, what to do now and, once, the message itself
 //! made safe to look at); the office's recent reports and its call on each;
-//! its list of known senders.
+//! its list of known senders, and the mail servers it trusts to vouch for them.
 
 use askama::Template;
 use axum::Form as Posted;
@@ -24,6 +24,8 @@ use crate::session::Full;
 
 /// The upload form's file input (the error summary links to it).
 const FILE_FIELD: &str = "message";
+/// The trusted-servers form's input.
+const SERVERS_FIELD: &str = "servers";
 
 /// A verdict as a tag: colour and words.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +76,10 @@ struct TriagePage {
     upload_error: Option<String>,
     /// The add-a-sender form, for those who may change the list.
     form: Option<Form>,
+    /// The receiving mail servers the office trusts, sorted.
+    servers: Vec<String>,
+    /// The trusted-servers form, for those who may change the list.
+    servers_form: Option<Form>,
     /// Every error on the page, for the summary: (field id, message).
     errors: Vec<(&'static str, String)>,
     can_manage: bool,
@@ -120,6 +126,19 @@ fn sender_form(value: &str, note: &str) -> Form {
     ])
 }
 
+fn servers_form(value: &str) -> Form {
+    Form::new(vec![
+        Field::text(SERVERS_FIELD, "Mail server", "off")
+            .hint(
+                "If your office's email is on Microsoft 365 (as Parliament's is), enter microsoft-365. Otherwise \
+                 enter the name your mail server writes at the start of its Authentication-Results header, for \
+                 example mx.google.com. Portcullis then believes that server when it says a message really came \
+                 from its sender. Separate more than one with commas.",
+            )
+            .value(value.trim()),
+    ])
+}
+
 /// `GET /triage`
 pub(crate) async fn list(
     layout: Layout,
@@ -130,6 +149,7 @@ pub(crate) async fn list(
     let notice = match query_param(query.as_deref(), "done").as_deref() {
         Some("sender_added") => Some("The sender has been added to your office's known senders."),
         Some("sender_removed") => Some("The sender has been removed from your office's known senders."),
+        Some("servers_set") => Some("Your office's mail server setting has been saved."),
         _ => None,
     };
     let form = permits(who.user.role, Action::ManageOffice).then(|| sender_form("", ""));
@@ -140,6 +160,9 @@ pub(crate) async fn list(
 #[derive(Default)]
 struct Listing {
     form: Option<Form>,
+    /// The trusted-servers form as sent, when it had a mistake (otherwise
+    /// managers get it filled with the current list).
+    servers_form: Option<Form>,
     upload_error: Option<String>,
     notice: Option<&'static str>,
 }
@@ -157,11 +180,15 @@ async fn list_page(
         .into_iter()
         .map(|s| SenderRow { value: s.value, note: s.note, added: date_time(s.added_at) })
         .collect();
+    let servers = app.trusted_servers(who).await?;
+    let servers_form = listing
+        .servers_form
+        .or_else(|| permits(who.user.role, Action::ManageOffice).then(|| servers_form(&servers.join(", "))));
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     if let Some(e) = &listing.upload_error {
         errors.push((FILE_FIELD, e.clone()));
     }
-    if let Some(form) = &listing.form {
+    for form in [&listing.form, &servers_form].into_iter().flatten() {
         errors.extend(form.errors().into_iter().map(|(id, m)| (id, m.to_owned())));
     }
     render(&TriagePage {
@@ -172,6 +199,8 @@ async fn list_page(
         upload_error: listing.upload_error,
         can_manage: listing.form.is_some(),
         form: listing.form,
+        servers,
+        servers_form,
         errors,
         max_size: portcullis_app::size_in_words(app.triage_limits().max_message_bytes),
         notice: listing.notice,
@@ -214,13 +243,13 @@ pub(crate) async fn upload(
             }
             Err(PhishError::Unreadable(message)) => message,
             Err(PhishError::Other(e)) => return Err(e.into()),
-            Err(PhishError::Sender(_) | PhishError::AlreadyListed | PhishError::NotListed) => {
+            Err(PhishError::Sender(_) | PhishError::AlreadyListed | PhishError::NotListed | PhishError::Servers(_)) => {
                 return Err(PageError::Internal);
             }
         },
     };
     let form = permits(who.user.role, Action::ManageOffice).then(|| sender_form("", ""));
-    let listing = Listing { form, upload_error: Some(error), notice: None };
+    let listing = Listing { form, upload_error: Some(error), ..Listing::default() };
     Ok(list_page(&app, &who, layout, listing).await?.into_response())
 }
 
@@ -346,7 +375,9 @@ pub(crate) async fn add_sender(
         Ok(_) => return Ok(Redirect::to("/triage?done=sender_added").into_response()),
         Err(e @ (PhishError::Sender(_) | PhishError::AlreadyListed)) => e.to_string(),
         Err(PhishError::Other(e)) => return Err(e.into()),
-        Err(PhishError::Unreadable(_) | PhishError::NotListed) => return Err(PageError::Internal),
+        Err(PhishError::Unreadable(_) | PhishError::NotListed | PhishError::Servers(_)) => {
+            return Err(PageError::Internal);
+        }
     };
     let mut form = sender_form(&sent.value, &sent.note);
     form.set_errors(&[("value", error)]);
@@ -372,6 +403,35 @@ pub(crate) async fn remove_sender(
         Err(PhishError::Other(e)) => Err(e.into()),
         Err(_) => Err(PageError::NotFound),
     }
+}
+
+/// What the trusted-servers form sends.
+#[derive(Deserialize)]
+pub(crate) struct ServersForm {
+    #[serde(default)]
+    servers: String,
+}
+
+/// `POST /triage/servers`: replace the mail servers the office trusts
+/// (an empty box clears them).
+pub(crate) async fn set_servers(
+    layout: Layout,
+    State(app): State<App>,
+    Full(who): Full,
+    Posted(sent): Posted<ServersForm>,
+) -> Result<Response, PageError> {
+    let error = match app.set_trusted_servers(&who, &sent.servers).await {
+        Ok(_) => return Ok(Redirect::to("/triage?done=servers_set").into_response()),
+        Err(e @ PhishError::Servers(_)) => e.to_string(),
+        Err(PhishError::Other(e)) => return Err(e.into()),
+        Err(PhishError::Unreadable(_) | PhishError::Sender(_) | PhishError::AlreadyListed | PhishError::NotListed) => {
+            return Err(PageError::Internal);
+        }
+    };
+    let mut form = servers_form(&sent.servers);
+    form.set_errors(&[(SERVERS_FIELD, error)]);
+    let listing = Listing { form: Some(sender_form("", "")), servers_form: Some(form), ..Listing::default() };
+    Ok(list_page(&app, &who, layout, listing).await?.into_response())
 }
 
 /// An attachment's size in words.

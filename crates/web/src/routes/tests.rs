@@ -94,6 +94,8 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Post, "/triage/{id}/outcome",   [303, 303, 303, 404, 404, 404, 404, 403, 403]),
     (Verb::Post, "/triage/senders",        [303, 303, 303, 200, 200, 403, 403, 403, 403]),
     (Verb::Post, "/triage/senders/remove", [303, 303, 303, 404, 404, 403, 403, 403, 403]),
+    // An empty list is a valid answer: it clears the setting.
+    (Verb::Post, "/triage/servers",        [303, 303, 303, 303, 303, 403, 403, 403, 403]),
     (Verb::Get,  "/operator",              [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Post, "/operator/offices",      [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),
@@ -107,10 +109,11 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
 
 /// Where a 303 must point: sign-in for strangers, the unfinished step for a
 /// half-signed-in visitor, home for everyone else; signing out always ends
-/// on the sign-in page.
+/// on the sign-in page, and a saved setting back on its page.
 fn expected_location(who: Who, path: &str) -> &'static str {
     match (who, path) {
         (_, "/logout") | (Who::Anonymous, _) => "/login",
+        (Who::Full(Role::Mp | Role::Manager), "/triage/servers") => "/triage",
         (Who::Step(SessionStage::NeedsSecondFactor), _) => "/login/code",
         (Who::Step(SessionStage::MustEnrol), _) => "/enrol",
         (Who::Full(Role::Operator), _) => "/operator",

@@ -1,0 +1,11 @@
+-- The receiving mail servers whose Authentication-Results header an office
+-- trusts for phishing triage, by their authserv-id (RFC 8601), lowercase.
+--
+-- Anyone can write such a header, so a "pass" is believed only from a
+-- server the office named; "microsoft-365" stands for Exchange Online,
+-- whose header carries no authserv-id. The list is replaced whole.
+CREATE TABLE phish_servers (
+    office_id    TEXT NOT NULL REFERENCES offices (id),
+    authserv_id  TEXT NOT NULL,
+    PRIMARY KEY (office_id, authserv_id)
+) STRICT;
