@@ -19,7 +19,7 @@ use portcullis_phish::{Limits, Triage, TriageError, Triager};
 use portcullis_store::{
     KnownSender, NewPhishReport, Outcome, PhishReport, ReportId, ReportSource, StoreError, StoredReason,
 };
-use portcullis_types::OfficeId;
+use portcullis_types::{OfficeId, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::auth::SignedIn;
@@ -101,23 +101,7 @@ impl App {
         .await
         .map_err(|e| AppError::Refused(format!("Triage stopped unexpectedly: {e}")))?;
         let (triage, view, sha256) = worked.map_err(|e| unreadable(&e, filename))?;
-        let new = NewPhishReport {
-            id: ReportId::generate(self.random()),
-            office_id: office,
-            reported_at: self.clock().now(),
-            reported_by: Some(who.user.id),
-            source: ReportSource::Upload,
-            subject: triage.summary.subject.clone(),
-            from_address: address_of(&triage.summary.from),
-            message_sha256: sha256,
-            verdict: triage.verdict.as_str().to_owned(),
-            score: triage.score,
-            reasons: triage
-                .reasons
-                .iter()
-                .map(|r| StoredReason { code: r.code.to_owned(), weight: r.weight, explanation: r.explanation.clone() })
-                .collect(),
-        };
+        let new = self.new_report(office, &triage, sha256, ReportSource::Upload, Some(who.user.id));
         let report = self.store().add_phish_report(&new).await?;
         let detail = format!("{} (score {})", new.verdict, new.score);
         self.audit(office, &actor(who), "phish.triaged", Some(target(new.id)), &detail).await?;
@@ -208,6 +192,34 @@ impl App {
         Ok(servers)
     }
 
+    /// The log row for one triaged message (its summary, never its body).
+    pub(crate) fn new_report(
+        &self,
+        office: OfficeId,
+        triage: &Triage,
+        sha256: String,
+        source: ReportSource,
+        reported_by: Option<UserId>,
+    ) -> NewPhishReport {
+        NewPhishReport {
+            id: ReportId::generate(self.random()),
+            office_id: office,
+            reported_at: self.clock().now(),
+            reported_by,
+            source,
+            subject: triage.summary.subject.clone(),
+            from_address: address_of(&triage.summary.from),
+            message_sha256: sha256,
+            verdict: triage.verdict.as_str().to_owned(),
+            score: triage.score,
+            reasons: triage
+                .reasons
+                .iter()
+                .map(|r| StoredReason { code: r.code.to_owned(), weight: r.weight, explanation: r.explanation.clone() })
+                .collect(),
+        }
+    }
+
     /// What triage knows about `office`: its watched domains, its people's
     /// names, its trusted mail servers, its known senders and its earlier calls.
     pub(crate) async fn phish_office(&self, office: OfficeId) -> Result<portcullis_phish::Office, AppError> {
@@ -246,7 +258,7 @@ pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// The address inside "Name <address>" (or the whole text).
-pub(crate) fn address_of(from: &str) -> String {
+fn address_of(from: &str) -> String {
     let inner = from.rsplit_once('<').and_then(|(_, rest)| rest.strip_suffix('>'));
     inner.unwrap_or(from).trim().to_ascii_lowercase()
 }

@@ -23,7 +23,7 @@ mod reply;
 use std::sync::Arc;
 
 use portcullis_phish::{Triage, TriageError, Triager};
-use portcullis_store::{NewPhishReport, ReportId, ReportSource, StoredReason, User};
+use portcullis_store::{ReportId, ReportSource, User};
 use portcullis_types::{Email, OfficeId};
 use zeroize::Zeroizing;
 
@@ -31,7 +31,7 @@ pub use forwarded::{Forwarded, INLINE_NOTE};
 
 use crate::dmarc::{FetchError, Folders, Read, ReportMailbox, drain};
 use crate::mail::{Delivery, Mailer, OutgoingMail};
-use crate::triage::{address_of, hex_sha256, size_in_words, target};
+use crate::triage::{hex_sha256, size_in_words, target};
 use crate::{Actor, App, AppError};
 
 /// One message from the reporting mailbox and what became of it.
@@ -216,23 +216,7 @@ impl App {
             ));
         }
         let note = (!notes.is_empty()).then(|| notes.join(" "));
-        let new = NewPhishReport {
-            id: ReportId::generate(self.random()),
-            office_id: office,
-            reported_at: self.clock().now(),
-            reported_by: member.map(|u| u.id),
-            source: ReportSource::Mailbox,
-            subject: triage.summary.subject.clone(),
-            from_address: address_of(&triage.summary.from),
-            message_sha256: sha256,
-            verdict: triage.verdict.as_str().to_owned(),
-            score: triage.score,
-            reasons: triage
-                .reasons
-                .iter()
-                .map(|r| StoredReason { code: r.code.to_owned(), weight: r.weight, explanation: r.explanation.clone() })
-                .collect(),
-        };
+        let new = self.new_report(office, &triage, sha256, ReportSource::Mailbox, member.map(|u| u.id));
         self.store().add_phish_report(&new).await?;
         let reply = match (reply, member) {
             (None, _) => Reply::NotAsked,
