@@ -81,6 +81,15 @@ pub enum MailCommand {
         /// A known sender (address or domain) the office trusts (repeat for several)
         #[arg(long = "known-sender", value_name = "ADDRESS")]
         known_senders: Vec<String>,
+        /// Also check each message's DKIM signatures against the keys their
+        /// senders publish in DNS now. Skipped, saying nothing, when DNS does
+        /// not answer
+        #[arg(long)]
+        live_dkim: bool,
+        /// Send the --live-dkim DNS queries to this resolver (IP:PORT) instead
+        /// of the system's
+        #[arg(long, value_name = "IP:PORT", requires = "live_dkim")]
+        resolver: Option<std::net::SocketAddr>,
     },
     /// Empty the office's "report phishing" mailbox over IMAP: the email
     /// forwarded in each message (best forwarded as an attachment) is
@@ -88,19 +97,8 @@ pub enum MailCommand {
     /// to --move-to (or to --unreadable-to when no email could be read in
     /// it). Exits 1 when anything was phishing, suspicious or unreadable
     Fetch {
-        /// The IMAP server's host name
-        #[arg(long = "imap", value_name = "HOST")]
-        host: String,
-        /// The port [default: 993 with --tls, 143 with --starttls]
-        #[arg(long, value_name = "PORT")]
-        port: Option<u16>,
-        /// The mailbox user name
-        #[arg(long, value_name = "USER")]
-        user: String,
-        /// A file whose first line is the password (kept off the command line,
-        /// where others could read it)
-        #[arg(long, value_name = "FILE")]
-        password_file: PathBuf,
+        #[command(flatten)]
+        imap: ImapArgs,
         /// The folder to read
         #[arg(long, default_value = "INBOX", value_name = "FOLDER")]
         folder: String,
@@ -110,15 +108,6 @@ pub enum MailCommand {
         /// Where messages with no readable email go
         #[arg(long, default_value = "Phishing-Unreadable", value_name = "FOLDER")]
         unreadable_to: String,
-        /// Connect with TLS from the start (the default)
-        #[arg(long, conflicts_with = "starttls")]
-        tls: bool,
-        /// Connect in plain text, then upgrade with STARTTLS
-        #[arg(long)]
-        starttls: bool,
-        /// Also trust this CA certificate (PEM) for the server, e.g. a private one
-        #[arg(long, value_name = "FILE")]
-        ca_file: Option<PathBuf>,
         /// The office the mailbox belongs to (name or id) [default: the only office]
         #[arg(long, value_name = "OFFICE")]
         office: Option<String>,
@@ -251,19 +240,8 @@ pub enum DmarcCommand {
     /// then moved to --move-to (or to --unreadable-to when it holds no
     /// readable report)
     Fetch {
-        /// The IMAP server's host name
-        #[arg(long = "imap", value_name = "HOST")]
-        host: String,
-        /// The port [default: 993 with --tls, 143 with --starttls]
-        #[arg(long, value_name = "PORT")]
-        port: Option<u16>,
-        /// The mailbox user name
-        #[arg(long, value_name = "USER")]
-        user: String,
-        /// A file whose first line is the password (kept off the command line,
-        /// where others could read it)
-        #[arg(long, value_name = "FILE")]
-        password_file: PathBuf,
+        #[command(flatten)]
+        imap: ImapArgs,
         /// The folder to read
         #[arg(long, default_value = "INBOX", value_name = "FOLDER")]
         folder: String,
@@ -273,15 +251,6 @@ pub enum DmarcCommand {
         /// Where messages with no readable report go
         #[arg(long, default_value = "DMARC-Unreadable", value_name = "FOLDER")]
         unreadable_to: String,
-        /// Connect with TLS from the start (the default)
-        #[arg(long, conflicts_with = "starttls")]
-        tls: bool,
-        /// Connect in plain text, then upgrade with STARTTLS
-        #[arg(long)]
-        starttls: bool,
-        /// Also trust this CA certificate (PEM) for the server, e.g. a private one
-        #[arg(long, value_name = "FILE")]
-        ca_file: Option<PathBuf>,
         /// The office the reports belong to (name or id) [default: the only office]
         #[arg(long, value_name = "OFFICE")]
         office: Option<String>,
@@ -356,4 +325,31 @@ mod tests {
         }
         walk(&Cli::command());
     }
+}
+
+/// How to reach an IMAP mailbox (`dmarc fetch`, `mail fetch`).
+#[derive(Debug, Args)]
+pub struct ImapArgs {
+    /// The IMAP server's host name
+    #[arg(long = "imap", value_name = "HOST")]
+    pub host: String,
+    /// The port [default: 993 with --tls, 143 with --starttls]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+    /// The mailbox user name
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// A file whose first line is the password (kept off the command line,
+    /// where others could read it)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: PathBuf,
+    /// Connect with TLS from the start (the default)
+    #[arg(long, conflicts_with = "starttls")]
+    pub tls: bool,
+    /// Connect in plain text, then upgrade with STARTTLS
+    #[arg(long)]
+    pub starttls: bool,
+    /// Also trust this CA certificate (PEM) for the server, e.g. a private one
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }

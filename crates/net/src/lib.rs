@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod cache;
+mod dkim;
 mod fetch;
 pub mod imap;
 mod system;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use portcullis_dnscheck::{Answer, LookupError, RecordType, Resolver};
 use portcullis_types::Random;
 
+pub use dkim::{DkimSetupError, DkimVerifier, verify_dkim};
 pub use fetch::HttpsFetcher;
 pub use imap::{ImapAccount, ImapError, ImapSecurity, Mailbox};
 pub use system::{SystemConfError, system_nameservers};

@@ -19,17 +19,20 @@ pub mod advice;
 pub mod brands;
 mod html;
 mod limits;
+pub mod live;
 pub mod lookalike;
 pub mod message;
 pub mod msg;
 mod office;
 mod pdf;
+mod qr;
 mod reason;
 pub mod signals;
 pub mod view;
 mod words;
 
 pub use limits::Limits;
+pub use live::{DkimCheck, DkimOutcome, LiveDkim};
 pub use office::Office;
 pub use reason::{Reason, Triage, Verdict, score};
 
@@ -75,7 +78,17 @@ impl Triager {
     /// Triage one email (its raw RFC 5322 bytes).
     /// An Outlook `.msg` file is read too (see [`msg`]).
     pub fn triage(&self, raw: &[u8]) -> Result<Triage, TriageError> {
-        let email = if msg::is_msg(raw) {
+        self.triage_with(raw, None)
+    }
+
+    /// Triage one email with what was checked over the network beforehand
+    /// (`live`: its DKIM signatures verified against DNS), if anything was.
+    /// Live DKIM is ignored for an Outlook `.msg`: the email rebuilt from it
+    /// is not the one that was signed, so its signatures would all fail.
+    pub fn triage_with(&self, raw: &[u8], live: Option<&LiveDkim>) -> Result<Triage, TriageError> {
+        let is_msg = msg::is_msg(raw);
+        let live = if is_msg { None } else { live };
+        let email = if is_msg {
             if raw.len() > self.limits.max_message_bytes {
                 return Err(TriageError::TooLarge { size: raw.len(), limit: self.limits.max_message_bytes });
             }
@@ -84,7 +97,7 @@ impl Triager {
             message::Email::parse(raw, &self.limits)?
         };
         let mut reasons = Vec::new();
-        signals::check_all(&email, &self.office, &self.protected, &mut reasons);
+        signals::check_all(&email, &self.office, &self.protected, live, &mut reasons);
         let mut triage = Triage::from_reasons(email.summary(), reasons);
         // What a message says is never enough on its own to call it
         // phishing: that takes a technical sign as well.

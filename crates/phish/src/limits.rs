@@ -14,6 +14,12 @@ pub struct Limits {
     pub max_links: usize,
     /// HTML read to find links and text, in bytes per part.
     pub max_html_bytes: usize,
+    /// Pixels (width × height, as the image's header claims them) an image
+    /// may have to be searched for QR codes; a bigger one is not decoded.
+    pub max_image_pixels: u64,
+    /// Images searched for QR codes per message, at most: each costs a
+    /// decode and a search, so a message of a hundred pictures reads five.
+    pub max_qr_images: usize,
 }
 
 impl Default for Limits {
@@ -24,6 +30,8 @@ impl Default for Limits {
             max_text_bytes: 256 * 1024,
             max_links: 500,
             max_html_bytes: 2 * 1024 * 1024,
+            max_image_pixels: 4_000 * 4_000,
+            max_qr_images: 5,
         }
     }
 }

@@ -79,6 +79,8 @@ pub struct Email {
     pub has_html: bool,
     /// Links, from HTML and plain text, bounded.
     pub links: Vec<Link>,
+    /// The links among `links` that were read from QR codes in images.
+    pub qr_links: Vec<String>,
     /// Form targets in HTML bodies or attachments.
     pub forms: Vec<String>,
     /// Password boxes in HTML bodies or attachments.
@@ -205,9 +207,27 @@ impl Email {
             let room = limits.max_links.saturating_sub(self.links.len());
             self.links.extend(crate::pdf::uris(bytes, room).into_iter().map(|href| Link { href, text: String::new() }));
         }
+        if crate::qr::is_image(&content_type, bytes) {
+            self.add_qr_links(bytes, limits);
+        }
         let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
         let name = part.attachment_name().map(str::to_owned);
         self.attachments.push(Attachment { name, content_type, bytes: bytes.to_vec(), sha256 });
+    }
+
+    /// Links in the QR codes of an image part, attached or inline
+    /// ("quishing": mail filters do not read pictures). Only the first
+    /// `max_qr_images` images are searched: each costs a decode.
+    fn add_qr_links(&mut self, bytes: &[u8], limits: &Limits) {
+        let searched = self.attachments.iter().filter(|a| crate::qr::is_image(&a.content_type, &a.bytes)).count();
+        let room = limits.max_links.saturating_sub(self.links.len());
+        if searched >= limits.max_qr_images || room == 0 {
+            return;
+        }
+        for href in crate::qr::links_in_image(bytes, limits).into_iter().take(room) {
+            self.links.push(Link { href: href.clone(), text: String::new() });
+            self.qr_links.push(href);
+        }
     }
 }
 

@@ -76,6 +76,28 @@ proptest! {
     }
 
     #[test]
+    fn arbitrary_bytes_labelled_as_images_never_panic(
+        kind in prop_oneof![Just("png"), Just("jpeg"), Just("gif")],
+        body in proptest::collection::vec(any::<u8>(), 0..4096),
+    ) {
+        // Behind each format's real signature, so the decoders are reached.
+        let magic: &[u8] = match kind {
+            "png" => b"\x89PNG\r\n\x1a\n",
+            "jpeg" => &[0xFF, 0xD8, 0xFF],
+            _ => b"GIF89a",
+        };
+        let mut image = magic.to_vec();
+        image.extend(body);
+        let raw = format!(
+            "From: a@b.example\r\nSubject: scan me\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n\
+             --z\r\nContent-Type: image/{kind}\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--z--\r\n",
+            data_encoding::BASE64.encode(&image)
+        );
+        let triage = triager().triage(raw.as_bytes()).unwrap();
+        prop_assert!(triage.score <= 100);
+    }
+
+    #[test]
     fn arbitrary_headers_and_html_never_panic(
         from in "[ -~]{0,80}",
         subject in "\\PC{0,80}",

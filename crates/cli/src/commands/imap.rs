@@ -32,6 +32,19 @@ pub(crate) struct Connection<'a> {
     pub ca_file: Option<&'a Path>,
 }
 
+impl<'a> From<&'a crate::args::ImapArgs> for Connection<'a> {
+    fn from(args: &'a crate::args::ImapArgs) -> Self {
+        Self {
+            host: &args.host,
+            port: args.port,
+            user: &args.user,
+            password_file: &args.password_file,
+            starttls: args.starttls,
+            ca_file: args.ca_file.as_deref(),
+        }
+    }
+}
+
 impl Connection<'_> {
     /// The account to connect with; reads the password and CA files.
     pub(crate) fn account(&self) -> Result<ImapAccount> {

@@ -3,7 +3,10 @@
 //! Files are read by a few threads at once and reported in the order
 //! given. An mbox mailbox is split into its emails (named `FILE#N`);
 //! Outlook `.msg` files are read by the engine. Each message gets a verdict
-//! or a one-line error; one bad file never stops the rest.
+//! or a one-line error; one bad file never stops the rest. With
+//! `--live-dkim` each message's DKIM signatures are first checked against
+//! DNS (`portcullis_net::DkimVerifier`) on the command's tokio runtime,
+//! under a deadline per message.
 //!
 //! `portcullis mail fetch` (in `fetch`) empties the office's "report
 //! phishing" mailbox instead.
@@ -13,8 +16,10 @@ mod fetch;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::Result;
+use portcullis_net::DkimVerifier;
 use portcullis_phish::{Limits, Office, Reason, Triage, Triager, Verdict, advice};
 use serde::Serialize;
 
@@ -24,8 +29,29 @@ use crate::output::{Outcome, print_json, say};
 
 /// Batches this large get a progress bar (on a terminal).
 const PROGRESS_FROM: usize = 20;
-/// Threads triaging at once, at most.
+/// Threads triaging at once, at most (and always, with --live-dkim: they
+/// spend most of their time waiting for DNS).
 const MAX_WORKERS: usize = 8;
+/// Time allowed for all of one message's live DKIM lookups.
+const LIVE_DKIM_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Live DKIM checks, run on the command's runtime from the worker threads.
+struct LiveCheck {
+    verifier: DkimVerifier,
+    runtime: tokio::runtime::Handle,
+}
+
+impl LiveCheck {
+    /// Triage `raw` after checking its signatures.
+    fn triage(&self, triager: &Triager, raw: &[u8]) -> Result<Triage, String> {
+        if portcullis_phish::msg::is_msg(raw) {
+            // Not the signed email: the engine would ignore the result.
+            return triager.triage(raw).map_err(|e| e.to_string());
+        }
+        let live = self.runtime.block_on(self.verifier.verify(raw));
+        triager.triage_with(raw, Some(&live)).map_err(|e| e.to_string())
+    }
+}
 
 /// One message's result: the line `mail triage --json` prints.
 #[derive(Debug, Serialize)]
@@ -56,21 +82,38 @@ impl Line {
 /// Run a `mail` subcommand.
 pub async fn run(cli: &Cli, cmd: &MailCommand) -> Result<Outcome> {
     match cmd {
-        MailCommand::Triage { paths, office_domains, authserv_ids, known_senders } => {
-            triage(cli, paths, office_domains, authserv_ids, known_senders)
+        MailCommand::Triage { paths, office_domains, authserv_ids, known_senders, live_dkim, resolver } => {
+            let live = if *live_dkim {
+                match DkimVerifier::new(*resolver, LIVE_DKIM_TIMEOUT) {
+                    Ok(verifier) => Some(LiveCheck { verifier, runtime: tokio::runtime::Handle::current() }),
+                    Err(e) => {
+                        tracing::warn!("live DKIM checks are off: {e}");
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            // The worker threads wait on this runtime for DNS: this thread
+            // hands its share of the runtime on while it waits for them.
+            tokio::task::block_in_place(|| {
+                triage(cli, paths, &Known { office_domains, authserv_ids, known_senders }, live.as_ref())
+            })
         }
         MailCommand::Fetch { .. } => fetch::run(cli, cmd).await,
     }
 }
 
+/// What the command line says the office knows.
+struct Known<'a> {
+    office_domains: &'a [String],
+    authserv_ids: &'a [String],
+    known_senders: &'a [String],
+}
+
 /// Run `mail triage`.
-fn triage(
-    cli: &Cli,
-    paths: &[PathBuf],
-    office_domains: &[String],
-    authserv_ids: &[String],
-    known_senders: &[String],
-) -> Result<Outcome> {
+fn triage(cli: &Cli, paths: &[PathBuf], known: &Known<'_>, live: Option<&LiveCheck>) -> Result<Outcome> {
+    let Known { office_domains, authserv_ids, known_senders } = known;
     let office = Office {
         domains: office_domains.iter().map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()).collect(),
         authserv_ids: authserv_ids.to_vec(),
@@ -79,7 +122,7 @@ fn triage(
     };
     let triager = Triager::new(office, Limits::default());
     let files = collect(paths)?;
-    let lines = triage_all(&triager, &files);
+    let lines = triage_all(&triager, &files, live);
     let mut flagged = 0;
     for line in &lines {
         if line.needs_attention() {
@@ -98,7 +141,7 @@ fn triage(
 }
 
 /// Triage every file on a few threads; the lines come back in file order.
-fn triage_all(triager: &Triager, files: &[PathBuf]) -> Vec<Line> {
+fn triage_all(triager: &Triager, files: &[PathBuf], live: Option<&LiveCheck>) -> Vec<Line> {
     let bar = if files.len() >= PROGRESS_FROM {
         indicatif::ProgressBar::with_draw_target(Some(files.len() as u64), indicatif::ProgressDrawTarget::stderr())
     } else {
@@ -106,14 +149,15 @@ fn triage_all(triager: &Triager, files: &[PathBuf]) -> Vec<Line> {
     };
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Vec<Line>>> = files.iter().map(|_| Mutex::new(Vec::new())).collect();
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, MAX_WORKERS);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = if live.is_some() { MAX_WORKERS } else { cores.clamp(1, MAX_WORKERS) };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let (Some(file), Some(slot)) = (files.get(index), results.get(index)) else { break };
-                    let lines = triage_file(triager, file);
+                    let lines = triage_file(triager, file, live);
                     *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = lines;
                     bar.inc(1);
                 }
@@ -125,7 +169,11 @@ fn triage_all(triager: &Triager, files: &[PathBuf]) -> Vec<Line> {
 }
 
 /// The lines for one file: one per email in it.
-fn triage_file(triager: &Triager, path: &Path) -> Vec<Line> {
+fn triage_file(triager: &Triager, path: &Path, live: Option<&LiveCheck>) -> Vec<Line> {
+    let check = |raw: &[u8]| match live {
+        Some(live) => live.triage(triager, raw),
+        None => triager.triage(raw).map_err(|e| e.to_string()),
+    };
     let name = path.display().to_string();
     let limit = triager.limits().max_message_bytes;
     let bytes = match read_bounded(path, limit) {
@@ -141,11 +189,11 @@ fn triage_file(triager: &Triager, path: &Path) -> Vec<Line> {
             .enumerate()
             .map(|(n, message)| {
                 let path = if several { format!("{name}#{}", n + 1) } else { name.clone() };
-                Line::of(path, triager.triage(message).map_err(|e| e.to_string()))
+                Line::of(path, check(message))
             })
             .collect();
     }
-    vec![Line::of(name, triager.triage(&bytes).map_err(|e| e.to_string()))]
+    vec![Line::of(name, check(&bytes))]
 }
 
 fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>, String> {

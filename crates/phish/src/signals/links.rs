@@ -157,7 +157,24 @@ pub fn check(email: &Email, protected: &Protected, reasons: &mut Vec<Reason>) {
     for link in &email.links {
         one(link, own.as_deref(), protected, &mut seen, reasons);
     }
+    qr_codes(email, reasons);
     forms(email, reasons);
+}
+
+/// A link in a QR code: the reader is asked to open it on a phone, out of
+/// reach of the office's mail and web filters. Said once, naming where the
+/// first one goes; the host checks above judge each destination as usual.
+fn qr_codes(email: &Email, reasons: &mut Vec<Reason>) {
+    let Some(host) = email.qr_links.iter().find_map(|href| parse(href.trim()).map(unwrap_rewritten)) else { return };
+    let host = host.host_str().unwrap_or("a web address").to_ascii_lowercase();
+    reasons.push(Reason::new(
+        "qr_code_link",
+        35,
+        format!(
+            "It contains a QR code that leads to {host}. Scanning it with a phone takes you past the office's \
+             mail and web filters; genuine senders rarely put sign-in links in QR codes."
+        ),
+    ));
 }
 
 fn one(link: &Link, own: Option<&str>, protected: &Protected, seen: &mut HashSet<String>, reasons: &mut Vec<Reason>) {

@@ -11,24 +11,10 @@ use crate::context::open_app;
 
 /// Run `dmarc fetch`.
 pub async fn run(cli: &Cli, cmd: &DmarcCommand) -> Result<crate::output::Outcome> {
-    let DmarcCommand::Fetch {
-        host,
-        port,
-        user,
-        password_file,
-        folder,
-        move_to,
-        unreadable_to,
-        tls: _,
-        starttls,
-        ca_file,
-        office,
-    } = cmd
-    else {
+    let DmarcCommand::Fetch { imap, folder, move_to, unreadable_to, office } = cmd else {
         bail!("not a fetch command");
     };
-    let connection =
-        Connection { host, port: *port, user, password_file, starttls: *starttls, ca_file: ca_file.as_deref() };
+    let connection = Connection::from(imap);
     let account = connection.account()?;
     let folders = Folders { source: folder.clone(), processed: move_to.clone(), unreadable: unreadable_to.clone() };
     let app = open_app(cli).await?;

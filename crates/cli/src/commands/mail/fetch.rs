@@ -103,26 +103,10 @@ fn reply_mailer(from: &str) -> Result<Arc<dyn Mailer>> {
 
 /// Run `mail fetch`.
 pub async fn run(cli: &Cli, cmd: &MailCommand) -> Result<Outcome> {
-    let MailCommand::Fetch {
-        host,
-        port,
-        user,
-        password_file,
-        folder,
-        move_to,
-        unreadable_to,
-        tls: _,
-        starttls,
-        ca_file,
-        office,
-        reply,
-        mail_from,
-    } = cmd
-    else {
+    let MailCommand::Fetch { imap, folder, move_to, unreadable_to, office, reply, mail_from } = cmd else {
         bail!("not a fetch command");
     };
-    let connection =
-        Connection { host, port: *port, user, password_file, starttls: *starttls, ca_file: ca_file.as_deref() };
+    let connection = Connection::from(imap);
     let account = connection.account()?;
     let mailer = if *reply { Some(reply_mailer(mail_from)?) } else { None };
     let folders = Folders { source: folder.clone(), processed: move_to.clone(), unreadable: unreadable_to.clone() };

@@ -59,3 +59,30 @@ fn a_password_box_is_a_reason_of_its_own() {
     check(&email, &Protected::new(["example.org"]), &mut reasons);
     assert_eq!(reasons[0].code, "password_form");
 }
+
+#[test]
+fn a_link_from_a_qr_code_is_said_once_and_its_host_judged_as_usual() {
+    let hrefs = ["https://secure-login-7.web.app/", "https://bit.ly/abc"];
+    let email = Email {
+        links: hrefs.iter().map(|h| Link { href: (*h).into(), text: String::new() }).collect(),
+        qr_links: hrefs.iter().map(|h| (*h).to_owned()).collect(),
+        ..Email::default()
+    };
+    let mut reasons = Vec::new();
+    check(&email, &Protected::new(crate::brands::protected_domains()), &mut reasons);
+    let codes: Vec<_> = reasons.iter().map(|r| (r.code, r.weight)).collect();
+    assert_eq!(codes, vec![("free_hosting_link", 30), ("shortener_link", 20), ("qr_code_link", 35)]);
+    assert!(
+        reasons[2].explanation.contains("QR code that leads to secure-login-7.web.app"),
+        "{}",
+        reasons[2].explanation
+    );
+}
+
+#[test]
+fn a_qr_code_holding_nothing_readable_is_not_a_reason() {
+    let email = Email { qr_links: vec!["https://".into()], ..Email::default() };
+    let mut reasons = Vec::new();
+    check(&email, &Protected::new(crate::brands::protected_domains()), &mut reasons);
+    assert!(reasons.is_empty(), "{reasons:?}");
+}
