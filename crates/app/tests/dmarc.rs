@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::deployment;
+use common::{FakeMailbox, deployment};
 use portcullis_app::Actor;
-use portcullis_app::dmarc::{DmarcSettings, Folders, IngestOutcome, IngestStatus, Input, MailboxError, ReportMailbox};
+use portcullis_app::dmarc::{DmarcSettings, Folders, IngestOutcome, IngestStatus, Input};
 use portcullis_dnscheck::fake::FakeResolver;
 use portcullis_dnscheck::fetch::FakeFetcher;
 use portcullis_dnscheck::{Rdata, RecordType, reverse_name};
@@ -235,40 +234,6 @@ async fn failure_reports_are_kept_only_when_the_office_chooses_and_then_expire()
     d.clock.advance_secs(2 * 86_400);
     d.app.finish_ingest(office, &Actor::Cli, &[]).await.unwrap();
     assert!(d.app.store().failure_reports(office, None, 10).await.unwrap().is_empty(), "expired and purged");
-}
-
-/// A mailbox in memory: folders of messages by UID.
-#[derive(Default)]
-struct FakeMailbox {
-    folders: BTreeMap<String, BTreeMap<u32, Vec<u8>>>,
-    listed: String,
-}
-
-#[async_trait::async_trait]
-impl ReportMailbox for FakeMailbox {
-    async fn message_uids(&mut self, folder: &str) -> Result<Vec<u32>, MailboxError> {
-        self.listed = folder.to_owned();
-        Ok(self.folders.get(folder).map(|f| f.keys().copied().collect()).unwrap_or_default())
-    }
-
-    async fn fetch(&mut self, uid: u32, max_bytes: u64) -> Result<Vec<u8>, MailboxError> {
-        let message = self.folders.get(&self.listed).and_then(|f| f.get(&uid)).cloned();
-        let message = message.ok_or_else(|| MailboxError(format!("no message {uid}")))?;
-        if message.len() as u64 > max_bytes {
-            return Err(MailboxError("too large".into()));
-        }
-        Ok(message)
-    }
-
-    async fn move_to(&mut self, uid: u32, folder: &str) -> Result<(), MailboxError> {
-        let message = self.folders.get_mut(&self.listed).and_then(|f| f.remove(&uid)).unwrap();
-        self.folders.entry(folder.to_owned()).or_default().insert(uid, message);
-        Ok(())
-    }
-
-    fn describe(&self, folder: &str, uid: u32) -> String {
-        format!("fake/{folder}/{uid}")
-    }
 }
 
 fn email_with(report: &[u8]) -> Vec<u8> {

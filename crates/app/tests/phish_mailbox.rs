@@ -7,65 +7,16 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use common::{Deployment, PASSWORD, deployment, signed_in};
+use common::{Deployment, FakeMailbox, PASSWORD, deployment, signed_in};
 use portcullis_app::auth::SignedIn;
-use portcullis_app::dmarc::{Folders, MailboxError, ReportMailbox};
+use portcullis_app::dmarc::Folders;
 use portcullis_app::mail::{Delivery, MailError, Mailer, OutgoingMail};
 use portcullis_app::phish_mailbox::{Forwarded, MailboxOutcome, MailboxReport, MailboxTriaged, Reply};
 use portcullis_app::{AccountForm, Actor};
 use portcullis_phish::Verdict;
 use portcullis_store::{AuditQuery, ReportSource};
-
-/// A mailbox in memory: folders of messages by UID.
-#[derive(Default)]
-struct FakeMailbox {
-    folders: BTreeMap<String, BTreeMap<u32, Vec<u8>>>,
-    listed: String,
-}
-
-#[async_trait::async_trait]
-impl ReportMailbox for FakeMailbox {
-    async fn message_uids(&mut self, folder: &str) -> Result<Vec<u32>, MailboxError> {
-        self.listed = folder.to_owned();
-        Ok(self.folders.get(folder).map(|f| f.keys().copied().collect()).unwrap_or_default())
-    }
-
-    async fn fetch(&mut self, uid: u32, max_bytes: u64) -> Result<Vec<u8>, MailboxError> {
-        let message = self.folders.get(&self.listed).and_then(|f| f.get(&uid)).cloned().unwrap();
-        if message.len() as u64 > max_bytes {
-            return Err(MailboxError("the message is too large".into()));
-        }
-        Ok(message)
-    }
-
-    async fn move_to(&mut self, uid: u32, folder: &str) -> Result<(), MailboxError> {
-        let message = self.folders.get_mut(&self.listed).and_then(|f| f.remove(&uid)).unwrap();
-        self.folders.entry(folder.to_owned()).or_default().insert(uid, message);
-        Ok(())
-    }
-
-    fn describe(&self, folder: &str, uid: u32) -> String {
-        format!("fake/{folder}/{uid}")
-    }
-}
-
-impl FakeMailbox {
-    fn with(messages: Vec<Vec<u8>>) -> Self {
-        let mut mailbox = Self::default();
-        let inbox = mailbox.folders.entry("INBOX".into()).or_default();
-        for (uid, message) in (1..).zip(messages) {
-            inbox.insert(uid, message);
-        }
-        mailbox
-    }
-
-    fn uids(&self, folder: &str) -> Vec<u32> {
-        self.folders.get(folder).map(|f| f.keys().copied().collect()).unwrap_or_default()
-    }
-}
 
 /// Keeps what it is asked to send: (to, subject, body).
 #[derive(Debug, Default)]

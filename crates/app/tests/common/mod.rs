@@ -2,10 +2,12 @@
 //! store with a hand-moved clock, and signing in with an authenticator app.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, dead_code)]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use portcullis_app::App;
 use portcullis_app::auth::{PasswordOutcome, ServerKey, SignedIn, TotpSecret};
+use portcullis_app::dmarc::{MailboxError, ReportMailbox};
 use portcullis_types::{Clock as _, FixedClock, SeqRandom, Timestamp};
 use zeroize::Zeroizing;
 
@@ -42,4 +44,53 @@ pub async fn signed_in(d: &Deployment, email: &str) -> SignedIn {
     let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
     let (full, _) = d.app.finish_totp_enrolment(&who, &start.pending, &secret.code_at(d.clock.now())).await.unwrap();
     d.app.resolve_session(full.as_str()).await.unwrap().unwrap()
+}
+
+/// A mailbox in memory: folders of messages by UID.
+#[derive(Default)]
+pub struct FakeMailbox {
+    pub folders: BTreeMap<String, BTreeMap<u32, Vec<u8>>>,
+    pub listed: String,
+}
+
+#[async_trait::async_trait]
+impl ReportMailbox for FakeMailbox {
+    async fn message_uids(&mut self, folder: &str) -> Result<Vec<u32>, MailboxError> {
+        self.listed = folder.to_owned();
+        Ok(self.folders.get(folder).map(|f| f.keys().copied().collect()).unwrap_or_default())
+    }
+
+    async fn fetch(&mut self, uid: u32, max_bytes: u64) -> Result<Vec<u8>, MailboxError> {
+        let message = self.folders.get(&self.listed).and_then(|f| f.get(&uid)).cloned();
+        let message = message.ok_or_else(|| MailboxError(format!("no message {uid}")))?;
+        if message.len() as u64 > max_bytes {
+            return Err(MailboxError("too large".into()));
+        }
+        Ok(message)
+    }
+
+    async fn move_to(&mut self, uid: u32, folder: &str) -> Result<(), MailboxError> {
+        let message = self.folders.get_mut(&self.listed).and_then(|f| f.remove(&uid)).unwrap();
+        self.folders.entry(folder.to_owned()).or_default().insert(uid, message);
+        Ok(())
+    }
+
+    fn describe(&self, folder: &str, uid: u32) -> String {
+        format!("fake/{folder}/{uid}")
+    }
+}
+
+impl FakeMailbox {
+    pub fn with(messages: Vec<Vec<u8>>) -> Self {
+        let mut mailbox = Self::default();
+        let inbox = mailbox.folders.entry("INBOX".into()).or_default();
+        for (uid, message) in (1..).zip(messages) {
+            inbox.insert(uid, message);
+        }
+        mailbox
+    }
+
+    pub fn uids(&self, folder: &str) -> Vec<u32> {
+        self.folders.get(folder).map(|f| f.keys().copied().collect()).unwrap_or_default()
+    }
 }
