@@ -4,6 +4,8 @@
 //! from a real dovecot.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stderr)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -198,18 +200,8 @@ fn a_missing_path_is_a_usage_error_and_no_office_is_explained() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_moves_processed_mail_out_of_a_real_dovecot_inbox() {
     let Some(server) = portcullis_testkit::dovecot::Dovecot::start() else { return };
-    use portcullis_net::imap::{ImapAccount, ImapSecurity, Mailbox};
-    let account = |security, port| {
-        let mut a = ImapAccount::new(
-            server.host.clone(),
-            security,
-            server.user.clone(),
-            zeroize::Zeroizing::new(server.password.clone()),
-        );
-        a.port = Some(port);
-        a.extra_root_pem = Some(server.ca_pem.clone().into_bytes());
-        a
-    };
+    use portcullis_net::imap::{ImapSecurity, Mailbox};
+    let account = |security, port| common::imap_account(&server, security, port);
     let mut mailbox = Mailbox::connect(&account(ImapSecurity::StartTls, server.port)).await.unwrap();
     let samples = shared().join("data/dmarc-samples");
     for sample in ["aggregate/twilight.eml", "smtp_tls/google.com_smtp_tls_report.eml"] {

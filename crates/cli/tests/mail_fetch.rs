@@ -5,10 +5,12 @@
 //! attention.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-use portcullis_net::imap::{ImapAccount, ImapSecurity, Mailbox};
+use portcullis_net::imap::{ImapSecurity, Mailbox};
 use portcullis_store::{PhishStore as _, Store as _};
 use serde_json::Value;
 
@@ -51,17 +53,7 @@ const FORWARDED: &str = "From: Someone <someone@elsewhere.example>\r\nTo: phishi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forwarded_phish_is_triaged_from_a_real_dovecot_into_the_triage_log() {
     let Some(server) = portcullis_testkit::dovecot::Dovecot::start() else { return };
-    let account = |security, port| {
-        let mut a = ImapAccount::new(
-            server.host.clone(),
-            security,
-            server.user.clone(),
-            zeroize::Zeroizing::new(server.password.clone()),
-        );
-        a.port = Some(port);
-        a.extra_root_pem = Some(server.ca_pem.clone().into_bytes());
-        a
-    };
+    let account = |security, port| common::imap_account(&server, security, port);
     let mut mailbox = Mailbox::connect(&account(ImapSecurity::StartTls, server.port)).await.unwrap();
     mailbox.append("INBOX", FORWARDED.as_bytes()).await.unwrap();
     mailbox.append("INBOX", b"\r\n").await.unwrap();
