@@ -163,4 +163,4 @@ fn clean(text: &str) -> String {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
-mod tests;
+pub(crate) mod tests;

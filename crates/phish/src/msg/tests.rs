@@ -2,12 +2,12 @@ use std::io::Write as _;
 
 use super::*;
 
-fn utf16(text: &str) -> Vec<u8> {
+pub(crate) fn utf16(text: &str) -> Vec<u8> {
     text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 /// A `.msg` as Outlook writes one, with the streams given.
-fn msg(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn msg(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
     file.create_stream("/__properties_version1.0").unwrap().write_all(&[0; 32]).unwrap();
     for (path, data) in streams {

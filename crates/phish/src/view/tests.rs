@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use super::*;
+use crate::msg::tests::{msg as outlook_msg, utf16};
 
 fn email(content_type: &str, body: &str) -> Vec<u8> {
     format!(
@@ -149,28 +150,6 @@ fn destinations_are_defanged_the_way_responders_write_them() {
     assert_eq!(defang(&format!("https://e.example/{}", "a".repeat(300))).chars().count(), 201);
     assert_eq!(host_of("www.Evil.example/x"), "www.evil.example");
     assert_eq!(auth_summary("mx.example; none"), "mx.example: no results");
-}
-
-/// A `.msg` as Outlook writes one, with the streams given.
-fn outlook_msg(streams: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    use std::io::{Cursor, Write as _};
-    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    file.create_stream("/__properties_version1.0").unwrap().write_all(&[0; 32]).unwrap();
-    for (path, data) in streams {
-        if let Some((dir, _)) = path.rsplit_once('/')
-            && !dir.is_empty()
-            && !file.exists(dir)
-        {
-            file.create_storage(dir).unwrap();
-        }
-        file.create_stream(path).unwrap().write_all(data).unwrap();
-    }
-    file.flush().unwrap();
-    file.into_inner().into_inner()
-}
-
-fn utf16(text: &str) -> Vec<u8> {
-    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
 #[test]
