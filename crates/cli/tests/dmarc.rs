@@ -212,28 +212,7 @@ async fn fetch_moves_processed_mail_out_of_a_real_dovecot_inbox() {
 
     let dir = tempfile::tempdir().unwrap();
     office(dir.path());
-    let password = dir.path().join("password");
-    std::fs::write(&password, format!("{}\n", server.password)).unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &server.ca_pem).unwrap();
-    let port = server.port.to_string();
-    let args = [
-        "dmarc",
-        "fetch",
-        "--json",
-        "--imap",
-        &server.host,
-        "--port",
-        &port,
-        "--user",
-        &server.user,
-        "--password-file",
-        password.to_str().unwrap(),
-        "--starttls",
-        "--ca-file",
-        ca.to_str().unwrap(),
-    ];
-    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let args = common::fetch_args("dmarc", &server, dir.path());
     let dir_path = dir.path().to_owned();
     let out = tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

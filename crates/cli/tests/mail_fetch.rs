@@ -62,30 +62,7 @@ async fn a_forwarded_phish_is_triaged_from_a_real_dovecot_into_the_triage_log() 
     let dir = tempfile::tempdir().unwrap();
     let created = portcullis(dir.path(), &["office", "create", "Office of Jane Smith MP"], None);
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
-    let password = dir.path().join("password");
-    std::fs::write(&password, format!("{}\n", server.password)).unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &server.ca_pem).unwrap();
-    let port = server.port.to_string();
-    let args: Vec<String> = [
-        "mail",
-        "fetch",
-        "--json",
-        "--imap",
-        &server.host,
-        "--port",
-        &port,
-        "--user",
-        &server.user,
-        "--password-file",
-        password.to_str().unwrap(),
-        "--starttls",
-        "--ca-file",
-        ca.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|a| (*a).to_owned())
-    .collect();
+    let args = common::fetch_args("mail", &server, dir.path());
 
     // Replies need a mail server: asking without one is a usage error, and
     // nothing is read.
