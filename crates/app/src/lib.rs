@@ -24,6 +24,7 @@ pub mod phish_mailbox;
 pub mod policy;
 mod system;
 mod triage;
+pub mod vault;
 mod watch;
 
 use std::sync::Arc;

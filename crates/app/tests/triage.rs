@@ -7,10 +7,9 @@
 
 mod common;
 
-use common::{Deployment, PASSWORD, deployment, signed_in};
-use portcullis_app::auth::SignedIn;
+use common::{colleague, office, two_offices};
 use portcullis_app::policy::Denied;
-use portcullis_app::{AccountForm, AppError, InviteRequest, NewOfficeRequest, PhishError};
+use portcullis_app::{AppError, PhishError};
 use portcullis_store::{AuditQuery, Outcome};
 
 /// A message from `from` about `subject`, with a link whose words and destination disagree.
@@ -21,15 +20,6 @@ fn message(from: &str, subject: &str) -> Vec<u8> {
          <p>Hello, please see the minutes.</p><script>alert(1)</script>\r\n"
     )
     .into_bytes()
-}
-
-/// An office set up by its manager, Sam.
-async fn office() -> (Deployment, SignedIn) {
-    let d = deployment().await;
-    let form = AccountForm { name: "Sam Okafor", email: "sam@example.org.uk", password: PASSWORD };
-    d.app.set_up("Office of Jane Smith MP", &form).await.unwrap();
-    let sam = signed_in(&d, "sam@example.org.uk").await;
-    (d, sam)
 }
 
 fn codes(t: &portcullis_app::Triaged) -> Vec<&'static str> {
@@ -122,15 +112,6 @@ fn through_microsoft_365(from: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// Someone in Sam's office with `role`, signed in.
-async fn colleague(d: &Deployment, sam: &SignedIn, role: &str, email: &str) -> SignedIn {
-    let request = InviteRequest { name: "Kim Lee", email, role };
-    let invited = d.app.invite(sam, &request).await.unwrap();
-    let token = invited.link.split("token=").nth(1).unwrap().to_owned();
-    d.app.accept_invitation(&token, PASSWORD, None).await.unwrap();
-    signed_in(d, email).await
-}
-
 #[tokio::test]
 async fn a_known_sender_counts_only_when_a_trusted_server_vouches_for_it() {
     let (d, sam) = office().await;
@@ -180,25 +161,6 @@ async fn a_bad_server_list_is_refused_and_only_managers_may_set_one() {
         assert!(matches!(refused, PhishError::Other(AppError::Denied(Denied::Forbidden))), "{role}: {refused:?}");
         assert_eq!(d.app.trusted_servers(&who).await.unwrap(), vec!["microsoft-365".to_owned()], "{role} may read");
     }
-}
-
-/// Two offices opened by the operator, each with its manager signed in.
-async fn two_offices() -> (Deployment, SignedIn, SignedIn) {
-    let d = deployment().await;
-    let ops = AccountForm { name: "Ola Operator", email: "ops@service.example.org", password: PASSWORD };
-    d.app.add_operator(&ops).await.unwrap();
-    let op = signed_in(&d, "ops@service.example.org").await;
-    let mut managers = Vec::new();
-    for (office, email) in [("Office A", "a@office-a.example"), ("Office B", "b@office-b.example")] {
-        let request = NewOfficeRequest { office_name: office, manager_name: "Manager", manager_email: email };
-        let (_, invited) = d.app.open_office(&op, &request).await.unwrap();
-        let token = invited.link.split("token=").nth(1).unwrap().to_owned();
-        d.app.accept_invitation(&token, PASSWORD, None).await.unwrap();
-        managers.push(signed_in(&d, email).await);
-    }
-    let b = managers.pop().unwrap();
-    let a = managers.pop().unwrap();
-    (d, a, b)
 }
 
 #[tokio::test]

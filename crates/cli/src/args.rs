@@ -59,6 +59,92 @@ pub enum Command {
     /// Check suspicious emails: is this phishing, and why
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Passwords in known breaches (Pwned Passwords), offline or by the
+    /// k-anonymity API
+    #[command(subcommand)]
+    Breach(BreachCommand),
+    /// Audit a password-manager export: breached, weak, reused and old
+    /// passwords, and sites offering two-step sign-in it has not recorded
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+/// Where breach counts come from: an offline index, or the range API.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct BreachSource {
+    /// The offline index made by `portcullis breach index build`
+    #[arg(long, value_name = "INDEX", env = "PORTCULLIS_BREACH_INDEX")]
+    pub index: Option<PathBuf>,
+    /// The Pwned Passwords range API (e.g. https://api.pwnedpasswords.com):
+    /// only the first five hex digits of each password's SHA-1 are sent
+    #[arg(long, value_name = "URL")]
+    pub api: Option<String>,
+}
+
+/// `portcullis breach …`
+#[derive(Debug, Subcommand)]
+pub enum BreachCommand {
+    /// The offline index
+    #[command(subcommand)]
+    Index(BreachIndexCommand),
+    /// Say whether one password is in a known breach, and how often. It is
+    /// read from a prompt that does not show it, or from stdin when piped,
+    /// and never printed
+    Check {
+        #[command(flatten)]
+        source: BreachSource,
+    },
+}
+
+/// `portcullis breach index …`
+#[derive(Debug, Subcommand)]
+pub enum BreachIndexCommand {
+    /// Build the offline index from the Pwned Passwords download
+    /// (HASH:COUNT lines sorted by hash, SHA-1 or NTLM)
+    Build {
+        /// The corpus file
+        #[arg(value_name = "CORPUS")]
+        corpus: PathBuf,
+        /// Where to write the index
+        #[arg(long, value_name = "INDEX")]
+        out: PathBuf,
+    },
+}
+
+/// `portcullis vault …`
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Audit an export from a password manager. The export never leaves
+    /// this machine; delete it when done
+    Audit {
+        /// The export file
+        #[arg(value_name = "EXPORT")]
+        export: PathBuf,
+        /// The export's format: auto, bitwarden-json, bitwarden-csv, keepass,
+        /// 1password-1pux, 1password-csv, chrome-csv or firefox-csv
+        #[arg(long, default_value = "auto", value_name = "F")]
+        format: String,
+        /// A file holding the KeePass master password (else it is asked for)
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// The KeePass key file, if the database uses one
+        #[arg(long, value_name = "FILE")]
+        keyfile: Option<PathBuf>,
+        #[command(flatten)]
+        source: BreachSource,
+        /// 2fa.directory's entries.json, to say which sites offer two-step
+        /// sign-in [default: twofactor/entries.json in the data directory]
+        #[arg(long, value_name = "FILE", env = "PORTCULLIS_TWOFA_DIRECTORY")]
+        twofa_directory: Option<PathBuf>,
+        /// Record the findings (never a password or hash) in the office's
+        /// database for this member, by sign-in address
+        #[arg(long, value_name = "EMAIL")]
+        record: Option<String>,
+        /// The office to record in (name or id; needed when there are several)
+        #[arg(long, requires = "record")]
+        office: Option<String>,
+    },
 }
 
 /// `portcullis mail …`

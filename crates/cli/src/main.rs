@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod context;
+mod harden;
 mod mailer;
 mod output;
 mod secret_input;

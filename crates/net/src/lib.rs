@@ -15,6 +15,7 @@ mod cache;
 mod dkim;
 mod fetch;
 pub mod imap;
+mod pwned;
 mod system;
 mod wire;
 
@@ -28,6 +29,7 @@ use portcullis_types::Random;
 pub use dkim::{DkimSetupError, DkimVerifier, verify_dkim};
 pub use fetch::HttpsFetcher;
 pub use imap::{ImapAccount, ImapError, ImapSecurity, Mailbox};
+pub use pwned::{RangeApi, RangeApiError};
 pub use system::{SystemConfError, system_nameservers};
 
 /// How long to wait for one answer, and how many times to ask each server.

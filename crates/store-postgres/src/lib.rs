@@ -24,6 +24,7 @@ mod offices;
 mod people;
 mod phish;
 mod schema;
+mod vault;
 
 use std::fmt;
 

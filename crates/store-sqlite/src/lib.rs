@@ -22,6 +22,7 @@ mod offices;
 mod open;
 mod people;
 mod phish;
+mod vault;
 
 use std::path::Path;
 

@@ -17,6 +17,7 @@ mod sessions;
 mod sign_in;
 mod tokens;
 mod users;
+mod vault;
 
 use std::sync::Arc;
 
@@ -58,6 +59,11 @@ pub use tokens::{
 pub use users::{
     account_round_trip, email_is_unique_case_insensitively, office_a_never_lists_office_b_users,
     operator_account_has_no_office, user_needs_an_existing_office,
+};
+pub use vault::{
+    another_office_cannot_read_vault_audits, latest_vault_audit_is_per_user,
+    vault_audit_of_another_offices_user_is_refused, vault_audits_round_trip_exactly,
+    vault_history_is_newest_first_and_limited,
 };
 
 /// Opens one test database, as often as asked, for one story.
@@ -126,6 +132,11 @@ macro_rules! conformance_tests {
             known_senders_are_per_office_and_unique,
             phish_knowledge_follows_the_offices_calls,
             trusted_servers_are_replaced_whole_and_per_office,
+            vault_audits_round_trip_exactly,
+            vault_history_is_newest_first_and_limited,
+            latest_vault_audit_is_per_user,
+            another_office_cannot_read_vault_audits,
+            vault_audit_of_another_offices_user_is_refused,
         );
     };
     (@each $make:path; $($story:ident),+ $(,)?) => {

@@ -23,6 +23,7 @@ mod domains;
 mod error;
 mod model;
 mod phish;
+mod vault;
 
 use async_trait::async_trait;
 use portcullis_types::{OfficeId, PersonId};
@@ -37,6 +38,9 @@ pub use phish::{
     KnownSender, NewPhishReport, Outcome, PhishKnowledge, PhishReport, PhishStore, ReportId, ReportSource,
     StoredReason, cleaned as cleaned_phish_report, outcome_from, reasons_from_json, reasons_json, score_from,
     source_from,
+};
+pub use vault::{
+    AuditSource, NewVaultAudit, VaultAudit, VaultAuditId, VaultStore, cleaned as cleaned_vault_audit, vault_source_from,
 };
 
 /// Free text with every NUL (U+0000) replaced by U+FFFD. PostgreSQL cannot
@@ -70,7 +74,9 @@ impl Backend {
 /// The whole storage API. Object-safe so that the backend can be chosen at run
 /// time from the `--db` URL.
 #[async_trait]
-pub trait Store: AccountStore + DomainStore + DmarcStore + PhishStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    AccountStore + DomainStore + DmarcStore + PhishStore + VaultStore + Send + Sync + std::fmt::Debug
+{
     /// Which backend this is.
     fn backend(&self) -> Backend;
 

@@ -5,50 +5,16 @@
 //! known senders, and the receiving mail servers whose Authentication-Results
 //! it trusts.
 
-use std::fmt;
-use std::str::FromStr;
-
 use async_trait::async_trait;
-use portcullis_types::{OfficeId, Random, Timestamp, UserId};
+use portcullis_types::{OfficeId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::StoreError;
 
-/// A triage report's identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ReportId(Uuid);
-
-impl ReportId {
-    /// A fresh random (version 4) identifier.
-    pub fn generate(random: &dyn Random) -> Self {
-        Self(uuid::Builder::from_random_bytes(random.bytes16()).into_uuid())
-    }
-
-    /// Wrap an existing UUID (as read back from a store).
-    pub const fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
-
-    /// The UUID inside.
-    pub const fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-}
-
-impl fmt::Display for ReportId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for ReportId {
-    type Err = uuid::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::try_parse(s.trim()).map(Self)
-    }
-}
+portcullis_types::uuid_id!(
+    /// A triage report's identifier.
+    ReportId
+);
 
 /// How a message reached triage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -9,6 +9,7 @@ pub mod browserless;
 pub mod dovecot;
 pub mod http;
 pub mod postgres;
+pub mod pwned;
 pub mod smtp;
 
 pub use portcullis_types::{FixedClock, SeqRandom};

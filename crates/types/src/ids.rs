@@ -1,53 +1,51 @@
 //! Identifiers: UUIDs wrapped so that an office id can never be passed where
 //! a person id is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use crate::Random;
-
 /// Text that is not an identifier.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("'{0}' is not a valid identifier (expected a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e)")]
 pub struct IdError(pub String);
 
+/// Declares a UUID identifier type: random generation from a
+/// [`Random`](crate::Random),
+/// hyphenated `Display`, `FromStr` refusing anything but a UUID with
+/// [`IdError`], and transparent serde. Used here and by the store for its
+/// own record ids; the using crate needs `serde` and `uuid`.
+#[macro_export]
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(transparent)]
-        pub struct $name(Uuid);
+        pub struct $name(::uuid::Uuid);
 
         impl $name {
             /// A fresh random (version 4) identifier.
-            pub fn generate(random: &dyn Random) -> Self {
-                Self(uuid::Builder::from_random_bytes(random.bytes16()).into_uuid())
+            pub fn generate(random: &dyn $crate::Random) -> Self {
+                Self(::uuid::Builder::from_random_bytes(random.bytes16()).into_uuid())
             }
 
             /// Wrap an existing UUID (as read back from a store).
-            pub const fn from_uuid(id: Uuid) -> Self {
+            pub const fn from_uuid(id: ::uuid::Uuid) -> Self {
                 Self(id)
             }
 
             /// The UUID inside.
-            pub const fn as_uuid(&self) -> Uuid {
+            pub const fn as_uuid(&self) -> ::uuid::Uuid {
                 self.0
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.hyphenated().fmt(f)
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0.hyphenated(), f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = IdError;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::IdError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::try_parse(s.trim()).map(Self).map_err(|_| IdError(s.chars().take(64).collect()))
+                ::uuid::Uuid::try_parse(s.trim()).map(Self).map_err(|_| $crate::IdError(s.chars().take(64).collect()))
             }
         }
     };

@@ -275,9 +275,40 @@ fn nothing(out: &mut String, words: &str) {
     );
 }
 
+/// The words of a stacked bar chart: what the two parts of a bar are, in
+/// the tooltip and the legend, and what an empty chart says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StackWords<'a> {
+    /// The solid green part, as the tooltip counts it ("passed").
+    pub good: &'a str,
+    /// The hatched red part ("failed").
+    pub bad: &'a str,
+    /// The legend for the green part.
+    pub good_legend: &'a str,
+    /// The legend for the red part.
+    pub bad_legend: &'a str,
+    /// What an empty chart says.
+    pub empty: &'a str,
+}
+
+/// The DMARC volume chart's words.
+const DMARC_WORDS: StackWords<'static> = StackWords {
+    good: "passed",
+    bad: "failed",
+    good_legend: "Passed DMARC (solid)",
+    bad_legend: "Failed DMARC (hatched)",
+    empty: "No messages were reported in this period",
+};
+
 /// Messages per day as stacked bars: passed (solid green) below, failed
 /// (hatched red) above, one `pc-chart__bar` group per day.
 pub(crate) fn volume_chart(labels: &Labels<'_>, days: &[DayBar]) -> String {
+    stacked_chart(labels, &DMARC_WORDS, days)
+}
+
+/// Stacked bars, one `pc-chart__bar` group per slot: the good part (solid
+/// green) below, the bad part (hatched red) above, in `words`.
+pub(crate) fn stacked_chart(labels: &Labels<'_>, words: &StackWords<'_>, days: &[DayBar]) -> String {
     let height = TOP + PLOT_HEIGHT + BOTTOM;
     let mut out = String::new();
     open(&mut out, labels, height);
@@ -294,10 +325,12 @@ pub(crate) fn volume_chart(labels: &Labels<'_>, days: &[DayBar]) -> String {
         let base = TOP + PLOT_HEIGHT;
         let _ = write!(
             out,
-            "<g class=\"pc-chart__bar\"><title>{label}: {passed} passed, {failed} failed</title>",
+            "<g class=\"pc-chart__bar\"><title>{label}: {passed} {good}, {failed} {bad}</title>",
             label = escape(&day.label),
             passed = thousands(day.passed),
             failed = thousands(day.failed),
+            good = escape(words.good),
+            bad = escape(words.bad),
         );
         if day.passed > 0 {
             let _ = write!(
@@ -324,12 +357,12 @@ pub(crate) fn volume_chart(labels: &Labels<'_>, days: &[DayBar]) -> String {
         out.push_str("</g>");
     }
     if max == 0 {
-        nothing(&mut out, "No messages were reported in this period");
+        nothing(&mut out, words.empty);
     }
     date_labels(&mut out, days.iter().map(|d| d.label.as_str()));
     let legend_y = TOP + PLOT_HEIGHT + 34.0;
-    legend(&mut out, LEFT, legend_y, GREEN, GREEN, "Passed DMARC (solid)");
-    legend(&mut out, LEFT + 220.0, legend_y, &hatch, RED, "Failed DMARC (hatched)");
+    legend(&mut out, LEFT, legend_y, GREEN, GREEN, words.good_legend);
+    legend(&mut out, LEFT + 220.0, legend_y, &hatch, RED, words.bad_legend);
     out.push_str("</svg>");
     out
 }

@@ -75,6 +75,7 @@ impl Layout {
                 ("/domains", "Email domains", Action::ViewChecks),
                 ("/dmarc", "DMARC reports", Action::ViewChecks),
                 ("/triage", "Phishing triage", Action::ViewChecks),
+                ("/vault", "Passwords", Action::ViewChecks),
                 ("/people", "People", Action::ManageAccounts),
                 ("/audit", "Audit log", Action::ViewAuditLog),
                 ("/account", "Your account", Action::ManageOwnAccount),

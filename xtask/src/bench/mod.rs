@@ -1,5 +1,6 @@
 //! Benchmarks.
 
+pub mod breach;
 pub mod dmarc;
 pub mod domain;
 pub mod phish;

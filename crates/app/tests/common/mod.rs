@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use portcullis_app::App;
 use portcullis_app::auth::{PasswordOutcome, ServerKey, SignedIn, TotpSecret};
 use portcullis_app::dmarc::{MailboxError, ReportMailbox};
+use portcullis_app::{AccountForm, App, InviteRequest, NewOfficeRequest};
 use portcullis_types::{Clock as _, FixedClock, SeqRandom, Timestamp};
 use zeroize::Zeroizing;
 
@@ -44,6 +44,43 @@ pub async fn signed_in(d: &Deployment, email: &str) -> SignedIn {
     let secret = TotpSecret::from_bytes(Zeroizing::new(data_encoding::BASE32_NOPAD.decode(plain.as_bytes()).unwrap()));
     let (full, _) = d.app.finish_totp_enrolment(&who, &start.pending, &secret.code_at(d.clock.now())).await.unwrap();
     d.app.resolve_session(full.as_str()).await.unwrap().unwrap()
+}
+
+/// An office set up by its manager, Sam.
+pub async fn office() -> (Deployment, SignedIn) {
+    let d = deployment().await;
+    let form = AccountForm { name: "Sam Okafor", email: "sam@example.org.uk", password: PASSWORD };
+    d.app.set_up("Office of Jane Smith MP", &form).await.unwrap();
+    let sam = signed_in(&d, "sam@example.org.uk").await;
+    (d, sam)
+}
+
+/// Someone in Sam's office with `role`, signed in.
+pub async fn colleague(d: &Deployment, sam: &SignedIn, role: &str, email: &str) -> SignedIn {
+    let request = InviteRequest { name: "Kim Lee", email, role };
+    let invited = d.app.invite(sam, &request).await.unwrap();
+    let token = invited.link.split("token=").nth(1).unwrap().to_owned();
+    d.app.accept_invitation(&token, PASSWORD, None).await.unwrap();
+    signed_in(d, email).await
+}
+
+/// Two offices opened by the operator, each with its manager signed in.
+pub async fn two_offices() -> (Deployment, SignedIn, SignedIn) {
+    let d = deployment().await;
+    let ops = AccountForm { name: "Ola Operator", email: "ops@service.example.org", password: PASSWORD };
+    d.app.add_operator(&ops).await.unwrap();
+    let op = signed_in(&d, "ops@service.example.org").await;
+    let mut managers = Vec::new();
+    for (office, email) in [("Office A", "a@office-a.example"), ("Office B", "b@office-b.example")] {
+        let request = NewOfficeRequest { office_name: office, manager_name: "Manager", manager_email: email };
+        let (_, invited) = d.app.open_office(&op, &request).await.unwrap();
+        let token = invited.link.split("token=").nth(1).unwrap().to_owned();
+        d.app.accept_invitation(&token, PASSWORD, None).await.unwrap();
+        managers.push(signed_in(&d, email).await);
+    }
+    let b = managers.pop().unwrap();
+    let a = managers.pop().unwrap();
+    (d, a, b)
 }
 
 /// A mailbox in memory: folders of messages by UID.

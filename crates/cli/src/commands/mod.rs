@@ -1,5 +1,6 @@
 //! One module per command group.
 
+mod breach;
 mod dmarc;
 pub(crate) mod domain;
 mod files;
@@ -8,6 +9,7 @@ mod mail;
 mod office;
 mod operator;
 pub(crate) mod serve;
+mod vault;
 
 use anyhow::Result;
 
@@ -31,5 +33,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Operator(cmd) => operator::run(&cli, cmd).await,
         Command::Dmarc(cmd) => dmarc::run(&cli, cmd).await,
         Command::Mail(cmd) => mail::run(&cli, cmd).await,
+        Command::Breach(cmd) => breach::run(&cli, cmd).await,
+        Command::Vault(cmd) => vault::run(&cli, cmd).await,
     }
 }

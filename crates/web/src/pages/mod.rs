@@ -18,6 +18,7 @@ pub(crate) mod people;
 pub(crate) mod recovery;
 pub(crate) mod setup;
 pub(crate) mod triage;
+pub(crate) mod vault;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -52,4 +53,30 @@ fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// The file uploaded in multipart field `field`: its name and bytes; `None`
+/// when no file was chosen. A body over the route's limit is
+/// [`PageError::TooLarge`].
+async fn read_upload(
+    mut form: axum::extract::Multipart,
+    field_name: &str,
+) -> Result<Option<(String, Vec<u8>)>, PageError> {
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(None),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(PageError::TooLarge),
+            Err(_) => return Ok(None),
+        };
+        if field.name() != Some(field_name) {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|_| PageError::TooLarge)?;
+        if name.is_empty() && bytes.is_empty() {
+            return Ok(None);
+        }
+        return Ok(Some((name, bytes.to_vec())));
+    }
 }

@@ -232,7 +232,7 @@ pub(crate) async fn upload(
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let file = match form {
-        Ok(form) => read_file(form).await?,
+        Ok(form) => super::read_upload(form, FILE_FIELD).await?,
         Err(_) => None,
     };
     let error = match file {
@@ -251,27 +251,6 @@ pub(crate) async fn upload(
     let form = permits(who.user.role, Action::ManageOffice).then(|| sender_form("", ""));
     let listing = Listing { form, upload_error: Some(error), ..Listing::default() };
     Ok(list_page(&app, &who, layout, listing).await?.into_response())
-}
-
-/// The uploaded file's name and bytes; `None` when no file was chosen.
-async fn read_file(mut form: Multipart) -> Result<Option<(String, Vec<u8>)>, PageError> {
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return Ok(None),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(PageError::TooLarge),
-            Err(_) => return Ok(None),
-        };
-        if field.name() != Some(FILE_FIELD) {
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|_| PageError::TooLarge)?;
-        if name.is_empty() && bytes.is_empty() {
-            return Ok(None);
-        }
-        return Ok(Some((name, bytes.to_vec())));
-    }
 }
 
 fn result_page(layout: Layout, done: Triaged, can_judge: bool) -> Result<Html<String>, PageError> {

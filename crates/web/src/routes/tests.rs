@@ -96,6 +96,12 @@ const EXPECTED: &[(Verb, &str, [u16; 9])] = &[
     (Verb::Post, "/triage/senders/remove", [303, 303, 303, 404, 404, 403, 403, 403, 403]),
     // An empty list is a valid answer: it clears the setting.
     (Verb::Post, "/triage/servers",        [303, 303, 303, 303, 303, 403, 403, 403, 403]),
+    (Verb::Get,  "/vault",                 [303, 303, 303, 200, 200, 200, 200, 200, 403]),
+    // An empty upload shows the page again with its error.
+    (Verb::Post, "/vault",                 [303, 303, 303, 200, 200, 200, 200, 403, 403]),
+    // Another person's page (the target, a caseworker): the MP and managers
+    // see their counts; everyone else is told it does not exist.
+    (Verb::Get,  "/vault/{id}",            [303, 303, 303, 200, 200, 404, 404, 404, 403]),
     (Verb::Get,  "/operator",              [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Post, "/operator/offices",      [303, 303, 303, 403, 403, 403, 403, 403, 200]),
     (Verb::Get,  "/people",                [303, 303, 303, 200, 200, 403, 403, 403, 403]),

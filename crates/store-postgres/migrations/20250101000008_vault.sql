@@ -1,0 +1,32 @@
+-- Password audits: one row per audit of one person's password-manager
+-- export, holding the audit's summary and per-entry findings as JSON text
+-- the app wrote.
+--
+-- No password, hash or other secret from the export is ever stored here:
+-- the export is audited where it is read, and only the findings arrive.
+
+-- Lets vault_audits require that its user belongs to its office. users.id is
+-- already unique, so this index never refuses a row users could hold.
+CREATE UNIQUE INDEX users_by_id_and_office ON users (id, office_id);
+
+CREATE TABLE vault_audits (
+    id            uuid        NOT NULL PRIMARY KEY,
+    office_id     uuid        NOT NULL REFERENCES offices (id),
+    -- Whose password manager: an account of this same office (the foreign
+    -- key below refuses an account of another office, or the operator).
+    user_id       uuid        NOT NULL,
+    recorded_at   timestamptz NOT NULL,
+    recorded_by   uuid,
+    source        text        NOT NULL CHECK (source IN ('upload', 'cli')),
+    format        text        NOT NULL,
+    entries       bigint      NOT NULL CHECK (entries >= 0),
+    needs_action  bigint      NOT NULL CHECK (needs_action >= 0),
+    -- Kept as text exactly as written so both stores read back the same bytes.
+    summary_json  text        NOT NULL,
+    entries_json  text        NOT NULL,
+    FOREIGN KEY (user_id, office_id) REFERENCES users (id, office_id)
+);
+
+-- One person's audits newest first, and the newest audit of each person of
+-- the office: both read this index in order.
+CREATE INDEX vault_audits_by_user ON vault_audits (office_id, user_id, recorded_at, id);
