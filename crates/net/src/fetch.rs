@@ -118,7 +118,7 @@ fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// The most telling part of an error and its causes.
-fn causes(error: &dyn std::error::Error) -> String {
+pub(crate) fn causes(error: &dyn std::error::Error) -> String {
     let mut parts = vec![error.to_string()];
     let mut source = error.source();
     while let Some(cause) = source {

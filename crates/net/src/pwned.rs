@@ -125,7 +125,8 @@ impl RangeApi {
             url.set_query(Some("mode=ntlm"));
         }
         let offline = |error: reqwest::Error| {
-            let why = if error.is_timeout() { "it did not answer in time".to_owned() } else { describe(&error) };
+            let why =
+                if error.is_timeout() { "it did not answer in time".to_owned() } else { crate::fetch::causes(&error) };
             Failure::Retry(
                 format!(
                     "could not reach the Pwned Passwords range API at {}: {why}. Check the connection, or check \
@@ -182,16 +183,6 @@ fn check_scheme(base: &url::Url) -> Result<(), RangeApiError> {
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get("retry-after")?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    text
 }
 
 impl BreachLookup for RangeApi {

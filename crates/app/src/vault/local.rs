@@ -189,9 +189,9 @@ pub fn run_audit(
     random: &dyn Random,
 ) -> Result<Report, LookupError> {
     let mut key = [0u8; 32];
-    for chunk in key.chunks_mut(16) {
-        chunk.copy_from_slice(random.bytes16().get(..chunk.len()).unwrap_or(&[0; 16]));
-    }
+    let (head, tail) = key.split_at_mut(16);
+    head.copy_from_slice(&random.bytes16());
+    tail.copy_from_slice(&random.bytes16());
     let mut options = Options::new(clock.now(), key);
     options.threads = std::thread::available_parallelism().map_or(1, usize::from).min(8);
     let report = audit::audit(entries, directory, breach, &options);
@@ -207,11 +207,8 @@ pub fn is_keepass(path: &Path, format: Format) -> bool {
         Format::Keepass => true,
         Format::Auto => {
             let mut magic = [0u8; 4];
-            File::open(path).and_then(|mut file| file.read_exact(&mut magic)).is_ok() && magic == KDBX_MAGIC
+            File::open(path).and_then(|mut file| file.read_exact(&mut magic)).is_ok() && magic == vault::KDBX_MAGIC
         }
         _ => false,
     }
 }
-
-/// The first four bytes of every KeePass 2 database.
-const KDBX_MAGIC: [u8; 4] = [0x03, 0xD9, 0xA2, 0x9A];

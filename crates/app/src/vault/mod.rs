@@ -15,7 +15,7 @@ pub mod local;
 
 use portcullis_breach::audit::{self, Report, Summary};
 use portcullis_store::{AuditSource, NewVaultAudit, User, VaultAudit, VaultAuditId};
-use portcullis_types::{Email, OfficeId, Role, UserId};
+use portcullis_types::{Email, OfficeId, UserId};
 
 use crate::auth::SignedIn;
 use crate::policy::{Action, permits};
@@ -170,8 +170,11 @@ impl App {
     }
 }
 
-fn sees_everyone(who: &SignedIn) -> bool {
-    permits(who.user.role, Action::ManageAccounts) && !matches!(who.user.role, Role::Operator)
+/// Whether `who` sees everyone's password counts (the MP and managers), or
+/// only their own.
+#[must_use]
+pub fn sees_everyone(who: &SignedIn) -> bool {
+    permits(who.user.role, Action::ManageAccounts)
 }
 
 fn actor(who: &SignedIn) -> Actor {

@@ -15,7 +15,7 @@ use super::{Entry, Limits, VaultError, VaultKey};
 use crate::Secret;
 
 /// The first four bytes of every KeePass file.
-pub(crate) const MAGIC: [u8; 4] = [0x03, 0xD9, 0xA2, 0x9A];
+pub const MAGIC: [u8; 4] = [0x03, 0xD9, 0xA2, 0x9A];
 
 /// Fields that hold a one-time-code secret: KeePassXC's `otp`, KeePass
 /// 2.47+'s `TimeOtp-Secret*`, and the older `TOTP Seed` plug-in field.

@@ -31,6 +31,7 @@ pub use detect::detect;
 pub use entry::Entry;
 pub use error::VaultError;
 pub use format::Format;
+pub use keepass::MAGIC as KDBX_MAGIC;
 pub use limits::Limits;
 
 /// What opens an encrypted vault (KeePass): a master password, a key file,

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use portcullis_app::vault::local::{IndexLookup, build_index};
 use portcullis_breach::Secret;
+use portcullis_breach::audit::BreachLookup as _;
 use portcullis_breach::hash::HashKind;
 use portcullis_net::RangeApi;
 use serde::Serialize;
@@ -98,7 +99,7 @@ async fn check(cli: &Cli, source: &BreachSource) -> Result<Outcome> {
     let (count, from) = match (&source.index, &source.api) {
         (Some(path), _) => {
             let index = IndexLookup::open(path)?;
-            let hash = index_kind(&index).of(&password);
+            let hash = index.kind().of(&password);
             (index.count(&hash)?, "index")
         }
         (None, Some(url)) => {
@@ -120,10 +121,6 @@ async fn check(cli: &Cli, source: &BreachSource) -> Result<Outcome> {
              use a long, unique password from a password manager.");
     }
     Ok(if count > 0 { Outcome::Problems } else { Outcome::Clean })
-}
-
-fn index_kind(index: &IndexLookup) -> HashKind {
-    portcullis_breach::audit::BreachLookup::kind(index)
 }
 
 /// The error when neither --index nor --api is given.

@@ -117,7 +117,7 @@ async fn list_page(
     render(&VaultPage {
         layout,
         rows: people.iter().map(person_row).collect(),
-        sees_everyone: permits(who.user.role, Action::ManageAccounts),
+        sees_everyone: portcullis_app::vault::sees_everyone(who),
         can_upload: permits(who.user.role, Action::RunChecks),
         own_id: who.user.id.to_string(),
         upload_error,
